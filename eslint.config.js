@@ -1,0 +1,76 @@
+// Lint rules that hold the architecture: terminal libraries stay in src/ui, oclif stays in the
+// command layer, and the supervisor and services never see either.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const uiOnly = ['chalk', '@inquirer/prompts', 'listr2'];
+const restrict = (names, message) => ({
+  'no-restricted-imports': [
+    'error',
+    { paths: names.map((name) => ({ name, message })), patterns: [{ group: names.map((n) => `${n}/*`), message }] },
+  ],
+});
+
+export default tseslint.config(
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'schema/',
+      '**/node_modules/',
+      'examples/**/dist/',
+      'oclif.manifest.json',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        Buffer: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        structuredClone: 'readonly',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/ui/**'],
+    rules: restrict(uiOnly, 'Only src/ui/ talks to the terminal: import from src/ui instead.'),
+  },
+  {
+    files: ['src/services/**/*.ts', 'src/manifest/**/*.ts', 'src/scaffold/**/*.ts', 'src/supervisor/**/*.ts', 'src/logs/**/*.ts', 'src/gateway/**/*.ts'],
+    rules: restrict(
+      [...uiOnly, '@oclif/core'],
+      'Services, the manifest and the supervisor know nothing of oclif or the terminal: take options, return data.',
+    ),
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='process'][callee.property.name='exit']",
+          message: 'No process.exit outside bin/: throw McpxError and let the command exit.',
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,15 @@
+import { Flags } from '@oclif/core';
+
+/** `--dir`: the workspace folder (or any folder inside it). */
+export const dirFlag = Flags.directory({
+  char: 'C',
+  summary: 'Workspace folder, or any folder inside it.',
+  description: 'mcpx looks for mcpx.json there and in the folders above it.',
+  default: '.',
+});
+
+export const yesFlag = Flags.boolean({
+  char: 'y',
+  summary: 'Use defaults instead of asking.',
+  default: false,
+});

@@ -1,0 +1,51 @@
+import { McpxError } from '../errors.js';
+
+export interface RunToolOptions {
+  cwd: string;
+  /** Called with each non-empty output line (stdout and stderr, as they come). */
+  onLine?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs a development tool (npm, tsc) to completion. On failure the error carries the tool's last
+ * output lines, which is what a user needs to act on.
+ */
+export async function runTool(
+  command: string,
+  args: readonly string[],
+  options: RunToolOptions,
+): Promise<void> {
+  const { execa } = await import('execa');
+  const tail: string[] = [];
+  const child = execa(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdin: 'ignore',
+    all: true,
+    reject: false,
+    lines: false,
+  });
+  child.all?.setEncoding('utf8');
+  let pending = '';
+  child.all?.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split(/\r?\n/);
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      options.onLine?.(line);
+    }
+  });
+  const result = await child;
+  if (pending.trim() !== '') tail.push(pending);
+  if (result.failed) {
+    const how =
+      result.exitCode === undefined ? (result.originalMessage ?? 'it could not start') : `exit code ${result.exitCode}`;
+    throw new McpxError(
+      `\`${[command, ...args].join(' ')}\` failed (${how}) in ${options.cwd}:\n${tail.map((l) => `  ${l}`).join('\n')}`,
+      { exitCode: 1, hint: 'fix the problem shown above and run the command again' },
+    );
+  }
+}

@@ -1,0 +1,52 @@
+import type { ResolvedRole } from './roles.js';
+import type { ServerEntry } from './schema.js';
+
+/**
+ * What every server gets from the parent environment: enough to find programs and behave like a
+ * normal process, nothing that carries secrets. The same list the MCP SDK's stdio client uses, plus
+ * locale, time zone and temp dir.
+ */
+export const BASE_ENV_NAMES = [
+  'HOME',
+  'LOGNAME',
+  'PATH',
+  'SHELL',
+  'TERM',
+  'USER',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+] as const;
+
+/**
+ * The environment of a server: the base names, the names its role passes through, and its entry's
+ * own `env` with `${NAME}` / `${NAME:-default}` expanded from the parent. Never the whole parent
+ * environment: a tools server must not see the resources server's database password.
+ */
+export function serverEnvironment(
+  entry: Pick<ServerEntry, 'env'>,
+  role: Pick<ResolvedRole, 'env'> | undefined,
+  parent: NodeJS.ProcessEnv,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of [...BASE_ENV_NAMES, ...(role?.env ?? [])]) {
+    const value = parent[name];
+    if (value !== undefined) env[name] = value;
+  }
+  for (const [name, value] of Object.entries(entry.env ?? {})) {
+    env[name] = expandEnv(value, parent);
+  }
+  return env;
+}
+
+/** Expands `${NAME}` and `${NAME:-default}`; an unset name without a default becomes "". */
+export function expandEnv(value: string, parent: NodeJS.ProcessEnv): string {
+  return value.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (_, name: string, fallback: string | undefined) => {
+      const found = parent[name];
+      return found !== undefined && found !== '' ? found : (fallback ?? '');
+    },
+  );
+}

@@ -1,0 +1,230 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { z } from 'zod';
+import { McpxError } from '../errors.js';
+import { type JsonPath, locate, parseJsonText, valueAt } from './json-text.js';
+import { type ResolvedRole, RoleSchema, resolveRoles } from './roles.js';
+import {
+  HealthSchema,
+  MANIFEST_FILE,
+  type Manifest,
+  ManifestSchema,
+  ServerEntrySchema,
+} from './schema.js';
+
+/** A workspace: its root folder and its validated manifest, with the text it was read from. */
+export interface Workspace {
+  root: string;
+  file: string;
+  text: string;
+  manifest: Manifest;
+  roles: Map<string, ResolvedRole>;
+}
+
+/** One problem in a manifest, located in the file. */
+export interface ManifestProblem {
+  path: JsonPath;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** The folder holding mcpx.json: `start` or the nearest parent that has one. */
+export async function findWorkspaceRoot(start: string): Promise<string> {
+  let dir = resolve(start);
+  for (;;) {
+    const isFile = await stat(join(dir, MANIFEST_FILE)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (isFile) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new McpxError(`No ${MANIFEST_FILE} in ${resolve(start)} or any folder above it.`, {
+    hint: 'run `mcpx init` to create a workspace, or pass --dir with the workspace folder',
+  });
+}
+
+/** Finds, reads and validates the workspace manifest. */
+export async function loadWorkspace(start: string): Promise<Workspace> {
+  const root = await findWorkspaceRoot(start);
+  const file = join(root, MANIFEST_FILE);
+  const text = await readFile(file, 'utf8');
+  const manifest = parseManifest(text, file);
+  return { root, file, text, manifest, roles: resolveRoles(manifest.roles) };
+}
+
+/** Parses and validates manifest text; throws one McpxError listing every problem with its place. */
+export function parseManifest(text: string, file: string): Manifest {
+  const problems = manifestProblems(text);
+  if (problems.ok) return problems.manifest;
+  throw manifestError(file, problems.problems);
+}
+
+type Checked = { ok: true; manifest: Manifest } | { ok: false; problems: ManifestProblem[] };
+
+/** Every problem of a manifest text, in file order. */
+export function manifestProblems(text: string): Checked {
+  const parsed = parseJsonText(text);
+  const syntax = parsed.syntax[0];
+  if (syntax !== undefined) {
+    // Only the first: the parser's later complaints are mostly echoes of it.
+    return { ok: false, problems: [{ path: [], ...syntax, message: `invalid JSON: ${syntax.message}` }] };
+  }
+  const problems: ManifestProblem[] = parsed.duplicates.map((d) => ({
+    path: d.path,
+    ...d.position,
+    message: `"${String(d.path.at(-1))}" appears twice in the same object; keep one`,
+  }));
+  const result = ManifestSchema.safeParse(parsed.value);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      problems.push(...describeIssue(issue, text, parsed.tree, parsed.value));
+    }
+  }
+  if (problems.length > 0 || !result.success) {
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    return { ok: false, problems };
+  }
+  return { ok: true, manifest: result.data };
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  text: string,
+  tree: Parameters<typeof locate>[1],
+  value: unknown,
+): ManifestProblem[] {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const found = valueAt(value, path);
+  const at = (p: JsonPath, key = false): Omit<ManifestProblem, 'message'> => ({
+    path: p,
+    ...locate(text, tree, p, key),
+  });
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const known = knownKeys(issue);
+        const guess = closest(key, known);
+        return {
+          ...at([...path, key], true),
+          message:
+            `unknown field "${key}"` +
+            (guess === undefined ? '' : `; did you mean "${guess}"?`) +
+            (known.length > 0 ? ` (allowed: ${known.join(', ')})` : ''),
+        };
+      });
+    case 'invalid_type':
+      return [
+        {
+          ...at(path),
+          message:
+            found === undefined
+              ? `missing; expected ${article(issue.expected)}`
+              : `expected ${article(issue.expected)}, found ${show(found)}`,
+        },
+      ];
+    case 'invalid_value':
+      return [
+        {
+          ...at(path),
+          message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, found ${show(found)}`,
+        },
+      ];
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? 'at least' : 'at most';
+      const limit = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const unit =
+        issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : '';
+      return [{ ...at(path), message: `expected ${bound} ${String(limit)}${unit}, found ${show(found)}` }];
+    }
+    case 'invalid_format':
+      return [
+        {
+          ...at(path),
+          message: `expected ${issue.format === 'regex' ? issue.message : article(issue.format)}, found ${show(found)}`,
+        },
+      ];
+    case 'invalid_key':
+      return issue.issues.map((inner) => ({ ...at(path, true), message: inner.message }));
+    default:
+      return [{ ...at(path), message: issue.message }];
+  }
+}
+
+/** The keys a strict object of the manifest accepts, for "did you mean" and "allowed" hints. */
+function knownKeys(issue: z.core.$ZodIssueUnrecognizedKeys): string[] {
+  const path = issue.path.map(String);
+  const shape =
+    path.length === 0
+      ? ManifestSchema.shape
+      : path[0] === 'mcpServers' && path.length === 2
+        ? ServerEntrySchema.shape
+        : path[0] === 'mcpServers' && path[2] === 'health'
+          ? HealthSchema.shape
+          : path[0] === 'roles' && path.length === 2
+            ? RoleSchema.shape
+            : {};
+  return Object.keys(shape);
+}
+
+function article(type: string): string {
+  // zod's type names, in the words of JSON.
+  const noun = type === 'record' ? 'object' : type === 'int' ? 'integer' : type;
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array (${JSON.stringify(value).slice(0, 40)})`;
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
+}
+
+/** The candidate within edit distance 2 of `word`, if any. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/** One McpxError that lists every problem as `file:line:col  path: message`. */
+export function manifestError(file: string, problems: readonly ManifestProblem[]): McpxError {
+  const name = relative(process.cwd(), file) || file;
+  const lines = problems.slice(0, 20).map((p) => {
+    const where = `${name}:${p.line}:${p.column}`;
+    const field = p.path.length > 0 ? `${p.path.join('.')}: ` : '';
+    return `  ${where}  ${field}${p.message}`;
+  });
+  if (problems.length > 20) lines.push(`  ... and ${problems.length - 20} more`);
+  const count = problems.length === 1 ? 'a problem' : `${problems.length} problems`;
+  return new McpxError(`${name} has ${count}:\n${lines.join('\n')}`, {
+    hint: 'fix the fields named above; with "$schema" set, your editor checks the file as you type',
+  });
+}

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { SERVER_NAME_MAX, serverNameProblem } from './names.js';
+import { BUILTIN_ROLES, RoleSchema, isBuiltinRole } from './roles.js';
+
+/** The file name of the workspace manifest. */
+export const MANIFEST_FILE = 'mcpx.json';
+
+export const DEFAULT_HEALTH = { interval: 5000, timeout: 2000, failures: 3 } as const;
+export const DEFAULT_HTTP_PATH = '/mcp';
+
+export const HealthSchema = z
+  .strictObject({
+    interval: z
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .optional()
+      .describe(`Milliseconds between MCP pings (default ${DEFAULT_HEALTH.interval}).`),
+    timeout: z
+      .int()
+      .min(50)
+      .max(600_000)
+      .optional()
+      .describe(`Milliseconds a ping may take (default ${DEFAULT_HEALTH.timeout}).`),
+    failures: z
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        `Failed pings in a row before the server is unhealthy and restarted (default ${DEFAULT_HEALTH.failures}).`,
+      ),
+  })
+  .describe('MCP health checks (ping).');
+
+/**
+ * One server. The standard fields (`command`, `args`, `env`, `cwd`, `url`, `headers`, `type`) are
+ * the shape MCP clients already read, so the file can be handed to another tool; mcpx's own fields
+ * sit beside them.
+ */
+export const ServerEntrySchema = z
+  .strictObject({
+    command: z.string().min(1).optional().describe('Executable that starts the server.'),
+    args: z.array(z.string()).optional().describe('Arguments for `command`.'),
+    env: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        'Environment variables for the server; `${NAME}` and `${NAME:-default}` expand from the environment mcpx runs in.',
+      ),
+    cwd: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Working directory, relative to the workspace root.'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('Endpoint of an HTTP server that mcpx does not start.'),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('HTTP headers sent to `url` (values expand `${NAME}` like `env`).'),
+    type: z
+      .enum(['stdio', 'http'])
+      .optional()
+      .describe('Transport, as Claude Code and VS Code spell it; same as `transport`.'),
+    transport: z
+      .enum(['stdio', 'http'])
+      .optional()
+      .describe('How mcpx talks to the server: stdio or Streamable HTTP (default: stdio for `command`, http for `url`).'),
+    role: z
+      .string()
+      .optional()
+      .describe('The responsibility of the server: a built-in role or one declared under `roles`.'),
+    description: z.string().optional().describe('What the server is for.'),
+    disabled: z.boolean().optional().describe('Keep the entry but do not run it.'),
+    watch: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Globs (relative to `cwd`) whose changes reload the server in `mcpx dev`.'),
+    replicas: z
+      .int()
+      .min(1)
+      .max(16)
+      .optional()
+      .describe('How many instances `mcpx dev` runs (default 1).'),
+    port: z
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe('Fixed port for an HTTP server (default: a free port, passed as PORT).'),
+    path: z
+      .string()
+      .regex(/^\/[^\s?#]*$/, 'a URL path starting with "/"')
+      .optional()
+      .describe(`Endpoint path of an HTTP server that mcpx starts (default ${DEFAULT_HTTP_PATH}).`),
+    health: HealthSchema.optional(),
+  })
+  .superRefine((entry, ctx) => {
+    if (entry.command === undefined && entry.url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a server needs either "command" (mcpx starts it) or "url" (it runs elsewhere)',
+      });
+    }
+    if (entry.command !== undefined && entry.url !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'a server has either "command" or "url", not both',
+      });
+    }
+    if (entry.type !== undefined && entry.transport !== undefined && entry.type !== entry.transport) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transport'],
+        message: `"type" says ${entry.type} but "transport" says ${entry.transport}`,
+      });
+    }
+    const transport = entry.transport ?? entry.type;
+    if (entry.url !== undefined && transport === 'stdio') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transport'],
+        message: 'a server given by "url" is reached over http, not stdio',
+      });
+    }
+    if (entry.url !== undefined) {
+      for (const key of ['args', 'cwd', 'env', 'watch', 'replicas', 'port', 'path'] as const) {
+        if (entry[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `"${key}" applies only to a server mcpx starts with "command"; this one has "url"`,
+          });
+        }
+      }
+    }
+    if (transport !== 'http') {
+      for (const key of ['port', 'path', 'headers'] as const) {
+        if (entry[key] !== undefined && entry.url === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `"${key}" applies only to an http server; set "transport": "http" or remove it`,
+          });
+        }
+      }
+    }
+    if (entry.port !== undefined && (entry.replicas ?? 1) > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['replicas'],
+        message: 'several replicas cannot share one fixed "port"; remove "port" to get a free port each',
+      });
+    }
+  });
+
+export type ServerEntry = z.infer<typeof ServerEntrySchema>;
+
+const ServerNameSchema = z
+  .string()
+  .superRefine((name, ctx) => {
+    const problem = serverNameProblem(name);
+    if (problem !== undefined)
+      ctx.addIssue({ code: 'custom', message: `invalid server name: ${problem}` });
+  })
+  // For editors: the JSON Schema cannot carry the refinement, so state its gist as a pattern.
+  .meta({ pattern: '^[a-z0-9](?:[a-z0-9]|[-_](?![-_]))*[a-z0-9]?$', maxLength: SERVER_NAME_MAX });
+
+export const ManifestSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema for editors.'),
+    roles: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lowercase role name'), RoleSchema)
+      .optional()
+      .describe('Roles of this workspace besides the built-in tools, resources and prompts.'),
+    mcpServers: z
+      .record(ServerNameSchema, ServerEntrySchema)
+      .describe('Every server of the workspace, by name.'),
+  })
+  .superRefine((manifest, ctx) => {
+    const roles = manifest.roles ?? {};
+    for (const [name, role] of Object.entries(roles)) {
+      if (isBuiltinRole(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['roles', name],
+          message: `"${name}" is a built-in role and cannot be redefined; pick another name`,
+        });
+      }
+      if (role.template !== undefined && !role.primitives.includes(role.template)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['roles', name, 'template'],
+          message: `template "${role.template}" exposes ${role.template}, which this role does not allow`,
+        });
+      }
+    }
+    for (const [name, entry] of Object.entries(manifest.mcpServers)) {
+      if (entry.role !== undefined && !isBuiltinRole(entry.role) && !Object.hasOwn(roles, entry.role)) {
+        const known = [...Object.keys(BUILTIN_ROLES), ...Object.keys(roles)].join(', ');
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mcpServers', name, 'role'],
+          message: `unknown role "${entry.role}"; known roles: ${known}`,
+        });
+      }
+    }
+  })
+  .describe('mcpx workspace manifest: every MCP server of the workspace and the roles they play.');
+
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** The transport of an entry after defaults. */
+export function transportOf(entry: ServerEntry): 'stdio' | 'http' {
+  return entry.transport ?? entry.type ?? (entry.url === undefined ? 'stdio' : 'http');
+}

@@ -1,0 +1,97 @@
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { McpxError } from '../errors.js';
+import { editJsonText } from '../manifest/json-text.js';
+import { MANIFEST_FILE } from '../manifest/schema.js';
+import { fillPlaceholders } from '../scaffold/copy.js';
+import { MANIFEST_SCHEMA_FILE, templatePaths } from '../scaffold/templates.js';
+
+export interface InitOptions {
+  /** Folder of the new workspace; created when missing. */
+  dir: string;
+  /** Allow a folder that already has files (never overwrites one). */
+  force: boolean;
+  /** npm name of the workspace package (default: from the folder name). */
+  name?: string | undefined;
+}
+
+export interface InitResult {
+  dir: string;
+  name: string;
+  files: string[];
+}
+
+/** Entries that do not make a folder "not empty": a fresh `git init` is a fine place for a workspace. */
+const IGNORED_ENTRIES = new Set(['.git', '.DS_Store']);
+
+/** Creates a workspace: mcpx.json, an npm-workspaces package.json, a shared tsconfig, .gitignore, README. */
+export async function initWorkspace(options: InitOptions): Promise<InitResult> {
+  const dir = resolve(options.dir);
+  const name = options.name ?? packageNameFrom(basename(dir));
+  if (!/^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(name)) {
+    throw new McpxError(`"${name}" is not a valid npm package name for the workspace.`, {
+      hint: 'pass --name with lowercase letters, digits and "-", e.g. --name my-servers',
+    });
+  }
+  const existing = await readdir(dir).catch(() => [] as string[]);
+  const visible = existing.filter((entry) => !IGNORED_ENTRIES.has(entry));
+  if (visible.length > 0 && !options.force) {
+    throw new McpxError(`${dir} is not empty (${preview(visible)}).`, {
+      hint: 'choose an empty or new folder, or pass --force to add a workspace beside those files',
+    });
+  }
+
+  const files = await renderWorkspace(dir, name);
+  const clashes = Object.keys(files).filter((file) => existing.includes(file));
+  if (clashes.length > 0) {
+    throw new McpxError(`${dir} already has ${clashes.join(', ')}; mcpx init never overwrites.`, {
+      hint: 'move those files away, or run `mcpx new server` if this is a workspace already',
+    });
+  }
+
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  try {
+    for (const [file, content] of Object.entries(files)) {
+      await writeFile(join(dir, file), content, { flag: 'wx' });
+      written.push(file);
+    }
+  } catch (error) {
+    await Promise.all(written.map((file) => rm(join(dir, file), { force: true })));
+    throw new McpxError(`Could not write the workspace files in ${dir}: ${String(error)}`, {
+      hint: 'check that the folder is writable; nothing was left behind',
+      cause: error,
+    });
+  }
+  return { dir, name, files: written.sort() };
+}
+
+/** The workspace files by relative path, rendered from templates/workspace. */
+async function renderWorkspace(dir: string, name: string): Promise<Record<string, string>> {
+  const read = (file: string): Promise<string> =>
+    readFile(join(templatePaths.workspace, file), 'utf8');
+  const schema = relative(dir, MANIFEST_SCHEMA_FILE).split(sep).join('/');
+  return {
+    [MANIFEST_FILE]: editJsonText(await read(MANIFEST_FILE), [
+      { path: ['$schema'], value: schema.startsWith('.') ? schema : `./${schema}` },
+    ]),
+    'package.json': editJsonText(await read('package.json'), [{ path: ['name'], value: name }]),
+    'tsconfig.base.json': await readFile(templatePaths.tsconfigBase, 'utf8'),
+    '.gitignore': await read('_gitignore'),
+    'README.md': fillPlaceholders(await read('README.md'), { name }),
+  };
+}
+
+/** A folder name as an npm package name: lowercase, runs of other characters become "-". */
+export function packageNameFrom(folder: string): string {
+  const name = folder
+    .toLowerCase()
+    .replace(/[^a-z0-9-._~]+/g, '-')
+    .replace(/^[-._]+|[-._]+$/g, '');
+  return name.length > 0 ? name : 'mcp-workspace';
+}
+
+function preview(entries: string[]): string {
+  const shown = entries.slice(0, 3).join(', ');
+  return entries.length > 3 ? `${shown} and ${entries.length - 3} more` : shown;
+}

@@ -1,0 +1,49 @@
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadWorkspace } from '../manifest/load.js';
+import { transportOf } from '../manifest/schema.js';
+
+export interface ServerSummary {
+  name: string;
+  role: string | undefined;
+  transport: 'stdio' | 'http';
+  /** How it is started (`node src/stdio.ts`) or reached (a URL). */
+  launch: string;
+  cwd: string | undefined;
+  replicas: number;
+  disabled: boolean;
+  /** A problem a user should know before running it (a missing folder, say). */
+  problem: string | undefined;
+}
+
+export interface ListResult {
+  root: string;
+  manifest: string;
+  servers: ServerSummary[];
+}
+
+/** The servers of a workspace as mcpx will run them. */
+export async function listServers(dir: string): Promise<ListResult> {
+  const workspace = await loadWorkspace(dir);
+  const servers = await Promise.all(
+    Object.entries(workspace.manifest.mcpServers).map(async ([name, entry]) => {
+      const cwdMissing =
+        entry.cwd !== undefined &&
+        (await lstat(join(workspace.root, entry.cwd)).then(
+          () => false,
+          () => true,
+        ));
+      return {
+        name,
+        role: entry.role,
+        transport: transportOf(entry),
+        launch: entry.url ?? [entry.command, ...(entry.args ?? [])].join(' '),
+        cwd: entry.cwd,
+        replicas: entry.replicas ?? 1,
+        disabled: entry.disabled ?? false,
+        problem: cwdMissing ? `cwd ${entry.cwd} does not exist` : undefined,
+      };
+    }),
+  );
+  return { root: workspace.root, manifest: workspace.file, servers };
+}

@@ -1,0 +1,163 @@
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { McpxError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { loadWorkspace } from '../manifest/load.js';
+import { primitiveNameProblem, primitiveSpellings } from '../manifest/names.js';
+import type { PrimitiveKind } from '../manifest/roles.js';
+import { ANCHORS, type AnchorName, insertAtAnchor } from '../scaffold/anchors.js';
+import { singular, templatePaths } from '../scaffold/templates.js';
+
+export interface NewPrimitiveOptions {
+  dir: string;
+  kind: PrimitiveKind;
+  /** As clients will see it: `get_forecast` (tools, prompts) or `forecast-docs` (resources). */
+  name: string;
+  server: string;
+}
+
+export interface NewPrimitiveResult {
+  kind: PrimitiveKind;
+  name: string;
+  server: string;
+  /** Files created and changed, relative to the workspace root. */
+  created: string[];
+  changed: string[];
+}
+
+/**
+ * Adds one tool, resource or prompt to a scaffolded server: a file from templates/primitives and
+ * its registration. Refused where the server's role does not allow the kind. All files are written
+ * or none.
+ */
+export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPrimitiveResult> {
+  const { kind, server } = options;
+  const one = singular(kind);
+  const problem = primitiveNameProblem(options.name);
+  if (problem !== undefined) {
+    throw new McpxError(`"${options.name}" is not a valid ${one} name: ${problem}.`, {
+      hint: `e.g. \`mcpx new ${one} get_forecast --server ${server}\``,
+    });
+  }
+  const workspace = await loadWorkspace(options.dir);
+  const entry = workspace.manifest.mcpServers[server];
+  if (entry === undefined) {
+    const names = Object.keys(workspace.manifest.mcpServers);
+    throw new McpxError(`No server named "${server}" in ${workspace.file}.`, {
+      hint: names.length > 0 ? `use one of: ${names.join(', ')}` : 'create one with `mcpx new server`',
+    });
+  }
+  const role = entry.role === undefined ? undefined : workspace.roles.get(entry.role);
+  if (role !== undefined && !role.primitives.includes(kind)) {
+    const allowing = [...workspace.roles.values()]
+      .filter((r) => r.primitives.includes(kind))
+      .map((r) => r.name);
+    throw new McpxError(
+      `Server "${server}" has role "${role.name}", which allows ${role.primitives.join(' and ')}, not ${kind}.`,
+      {
+        hint: `put the ${one} in a server whose role allows ${kind} (${allowing.join(', ')}), e.g. \`mcpx new server <name> --role ${allowing[0] ?? 'tools'}\``,
+      },
+    );
+  }
+  if (entry.cwd === undefined) {
+    throw new McpxError(`Server "${server}" was not scaffolded by mcpx (it has no "cwd").`, {
+      hint: 'mcpx adds primitives only to servers made with `mcpx new server`',
+    });
+  }
+  const src = join(workspace.root, entry.cwd, 'src');
+  const serverFile = join(src, 'server.ts');
+  const serverText = await readFile(serverFile, 'utf8').catch(() => undefined);
+  if (serverText === undefined) {
+    throw new McpxError(`${relative(workspace.root, serverFile)} does not exist.`, {
+      hint: 'mcpx adds primitives only to servers made with `mcpx new server`',
+    });
+  }
+
+  const spell = primitiveSpellings(options.name);
+  const kindDir = join(src, kind);
+  const file = join(kindDir, `${spell.kebab}.ts`);
+  const rel = (path: string): string => relative(workspace.root, path);
+  const existing = await readdir(kindDir).catch(() => [] as string[]);
+  if (existing.includes(`${spell.kebab}.ts`)) {
+    throw new McpxError(`${rel(file)} already exists; mcpx never overwrites a file.`, {
+      hint: `pick another ${one} name`,
+    });
+  }
+  for (const other of existing) {
+    const text = await readFile(join(kindDir, other), 'utf8');
+    if (text.includes(`'${spell.snake}'`) || text.includes(`"${spell.snake}"`)) {
+      throw new McpxError(`Server "${server}" already has a ${one} named "${spell.snake}" (in ${rel(join(kindDir, other))}).`, {
+        hint: `pick another ${one} name`,
+      });
+    }
+  }
+
+  const register = `register${spell.pascal}`;
+  const primitiveText = renderPrimitive(await readFile(templatePaths.primitive(kind), 'utf8'), spell);
+  const indexFile = join(kindDir, 'index.ts');
+  const indexBefore = await readFile(indexFile, 'utf8').catch(() => undefined);
+  const indexText = await readFile(templatePaths.primitiveIndex(kind), 'utf8');
+  const created: Record<string, string> = { [file]: primitiveText };
+  const changed: Record<string, { before: string; after: string }> = {};
+
+  const insert = (path: string, text: string, anchor: AnchorName, line: string): string => {
+    const result = insertAtAnchor(text, anchor, line);
+    if (result === undefined) {
+      throw new McpxError(`${rel(path)} has no \`${ANCHORS[anchor]}\` line, so mcpx cannot register the ${one}.`, {
+        hint: `put the line \`${ANCHORS[anchor]}\` back where new ${anchor === 'imports' ? 'imports' : 'registrations'} go, or add \`${line}\` by hand`,
+      });
+    }
+    return result;
+  };
+  let index = indexBefore ?? indexText;
+  index = insert(indexFile, index, 'imports', `import { ${register} } from './${spell.kebab}.ts';`);
+  index = insert(indexFile, index, 'register', `${register}(server);`);
+  if (indexBefore === undefined) {
+    // The server's first primitive of this kind: the kind's index must be wired into server.ts.
+    const registerKind = `register${kind.charAt(0).toUpperCase()}${kind.slice(1)}`;
+    created[indexFile] = index;
+    let serverAfter = insert(serverFile, serverText, 'imports', `import { ${registerKind} } from './${kind}/index.ts';`);
+    serverAfter = insert(serverFile, serverAfter, 'register', `${registerKind}(server);`);
+    changed[serverFile] = { before: serverText, after: serverAfter };
+  } else {
+    changed[indexFile] = { before: indexBefore, after: index };
+  }
+
+  const written: string[] = [];
+  const replaced: string[] = [];
+  const madeDir = (await mkdir(kindDir, { recursive: true })) !== undefined;
+  try {
+    for (const [path, text] of Object.entries(created)) {
+      await writeFile(path, text, { flag: 'wx' });
+      written.push(path);
+    }
+    for (const [path, { after }] of Object.entries(changed)) {
+      await writeFileAtomic(path, after);
+      replaced.push(path);
+    }
+  } catch (error) {
+    for (const path of replaced) await writeFileAtomic(path, changed[path]?.before ?? '').catch(() => {});
+    for (const path of written) await rm(path, { force: true });
+    if (madeDir) await rm(kindDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    kind,
+    name: kind === 'resources' ? spell.kebab : spell.snake,
+    server,
+    created: Object.keys(created).map(rel).sort(),
+    changed: Object.keys(changed).map(rel).sort(),
+  };
+}
+
+/** Replaces the template's tokens; each token is a distinct identifier or string in the template. */
+export function renderPrimitive(
+  template: string,
+  spell: ReturnType<typeof primitiveSpellings>,
+): string {
+  return template
+    .replaceAll('TemplateName', spell.pascal)
+    .replaceAll('template_name', spell.snake)
+    .replaceAll('template-name', spell.kebab)
+    .replaceAll('Template name', spell.title);
+}

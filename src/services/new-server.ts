@@ -1,0 +1,249 @@
+import { lstat, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { McpxError } from '../errors.js';
+import { runTool } from '../exec/run-tool.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { editManifest } from '../manifest/edit.js';
+import { editJsonText } from '../manifest/json-text.js';
+import { type Workspace, loadWorkspace } from '../manifest/load.js';
+import { serverNameProblem } from '../manifest/names.js';
+import type { ResolvedRole } from '../manifest/roles.js';
+import type { ServerEntry } from '../manifest/schema.js';
+import { type StagedCopy, stageTemplate } from '../scaffold/copy.js';
+import { templatePaths } from '../scaffold/templates.js';
+import { type StepResult, type StepRunner, runStepsQuietly } from './steps.js';
+
+export type Transport = 'stdio' | 'http';
+export const TRANSPORTS: readonly Transport[] = ['stdio', 'http'];
+
+export interface NewServerOptions {
+  /** The workspace folder, or any folder inside it. */
+  dir: string;
+  name: string;
+  role: string;
+  transport: Transport;
+  description?: string | undefined;
+  /** Run `npm install` in the workspace and typecheck the new server. */
+  install: boolean;
+}
+
+export interface NewServerResult {
+  name: string;
+  role: string;
+  transport: Transport;
+  /** The server's folder, relative to the workspace root. */
+  path: string;
+  packageName: string;
+  entry: ServerEntry;
+  files: string[];
+  steps: StepResult[];
+}
+
+/** What a prompt for `mcpx new server` can offer: the workspace's roles and names in use. */
+export async function newServerChoices(
+  dir: string,
+): Promise<{ roles: ResolvedRole[]; servers: string[] }> {
+  const workspace = await loadWorkspace(dir);
+  return {
+    roles: [...workspace.roles.values()],
+    servers: Object.keys(workspace.manifest.mcpServers),
+  };
+}
+
+/**
+ * Scaffolds `servers/<name>` from the role's template, registers it in mcpx.json, installs and
+ * typechecks it. Any failure undoes what was done: no half-written folder, no manifest entry.
+ */
+export async function newServer(
+  options: NewServerOptions,
+  runSteps: StepRunner = runStepsQuietly,
+): Promise<NewServerResult> {
+  let workspace = await loadWorkspace(options.dir);
+  const root = workspace.root;
+  const path = `servers/${options.name}`;
+  const target = join(root, path);
+  const role = checkNewServer(workspace, options);
+  await assertAbsent(target, path);
+
+  const packageName = await serverPackageName(root, options.name);
+  const entry: ServerEntry = {
+    command: 'node',
+    args: [options.transport === 'http' ? 'src/http.ts' : 'src/stdio.ts'],
+    cwd: path,
+    role: role.name,
+    transport: options.transport,
+  };
+  const undo = new Undo();
+  let staged: StagedCopy | undefined;
+  const lock = join(root, 'package-lock.json');
+  const link = join(root, 'node_modules', ...packageName.split('/'));
+  const hasTsc = (): Promise<boolean> => exists(join(root, 'node_modules', '.bin', 'tsc'));
+  let canTypecheck = false;
+
+  try {
+    const steps = await runSteps([
+      {
+        title: `Check ${options.name}: name, role ${role.name}, ${options.transport}, ${path}`,
+        run: async () => {
+          await assertAbsent(target, path);
+        },
+      },
+      {
+        title: `Render the ${role.template} template into ${path}`,
+        run: async () => {
+          const template = templatePaths.server(role.template);
+          staged = await stageTemplate(template, target, {
+            name: options.name,
+            description: options.description ?? '',
+          });
+          undo.push(() => staged?.discard());
+          const pkgFile = join(staged.dir, 'package.json');
+          const pkgText = await readFile(pkgFile, 'utf8');
+          const description =
+            options.description ?? (JSON.parse(pkgText) as { description?: string }).description;
+          entry.description = description;
+          await writeFile(
+            pkgFile,
+            editJsonText(pkgText, [
+              { path: ['name'], value: packageName },
+              { path: ['description'], value: description },
+            ]),
+          );
+          await staged.commit();
+          undo.push(() => rm(target, { recursive: true, force: true }));
+        },
+      },
+      {
+        title: `Register ${options.name} in mcpx.json`,
+        run: async () => {
+          const before = workspace.text;
+          workspace = await editManifest(workspace, [
+            { path: ['mcpServers', options.name], value: orderedEntry(entry) },
+          ]);
+          undo.push(() => writeFileAtomic(workspace.file, before));
+        },
+      },
+      {
+        title: 'Install dependencies (npm install)',
+        skip: () => (options.install ? undefined : '--no-install'),
+        run: async (report) => {
+          const lockBefore = await readFile(lock, 'utf8').catch(() => undefined);
+          const linkExisted = await exists(link);
+          undo.push(async () => {
+            if (lockBefore === undefined) await rm(lock, { force: true });
+            else await writeFileAtomic(lock, lockBefore);
+            if (!linkExisted) await rm(link, { force: true, recursive: false });
+          });
+          await runTool('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, onLine: report });
+          canTypecheck = await hasTsc();
+        },
+      },
+      {
+        title: `Typecheck ${path}`,
+        skip: () =>
+          !options.install
+            ? '--no-install'
+            : canTypecheck
+              ? undefined
+              : 'no typescript in the workspace',
+        run: async (report) => {
+          await runTool(join(root, 'node_modules', '.bin', 'tsc'), ['-p', path, '--noEmit'], {
+            cwd: root,
+            onLine: report,
+          });
+        },
+      },
+    ]);
+    return {
+      name: options.name,
+      role: role.name,
+      transport: options.transport,
+      path,
+      packageName,
+      entry: orderedEntry(entry),
+      files: staged?.files ?? [],
+      steps,
+    };
+  } catch (error) {
+    await undo.run();
+    throw error;
+  }
+}
+
+/** Validates the request against the workspace; returns the role. */
+export function checkNewServer(
+  workspace: Workspace,
+  options: Pick<NewServerOptions, 'name' | 'role' | 'transport'>,
+): ResolvedRole {
+  const problem = serverNameProblem(options.name);
+  if (problem !== undefined) {
+    throw new McpxError(`"${options.name}" is not a valid server name: ${problem}.`, {
+      hint: 'use lowercase letters, digits, "-" or "_", e.g. `mcpx new server weather-data`',
+    });
+  }
+  if (Object.hasOwn(workspace.manifest.mcpServers, options.name)) {
+    throw new McpxError(`A server named "${options.name}" is already in ${workspace.file}.`, {
+      hint: 'pick another name; names are unique in a workspace',
+    });
+  }
+  const role = workspace.roles.get(options.role);
+  if (role === undefined) {
+    throw new McpxError(`Unknown role "${options.role}".`, {
+      hint: `use one of ${[...workspace.roles.keys()].join(', ')}, or declare the role under "roles" in mcpx.json`,
+    });
+  }
+  if (!(TRANSPORTS as readonly string[]).includes(options.transport)) {
+    throw new McpxError(`Unknown transport "${options.transport}".`, {
+      hint: 'use --transport stdio (a local process) or --transport http (Streamable HTTP)',
+    });
+  }
+  return role;
+}
+
+async function assertAbsent(target: string, path: string): Promise<void> {
+  if (await exists(target)) {
+    throw new McpxError(`${path} already exists; mcpx never overwrites a folder.`, {
+      hint: 'pick another server name, or move that folder away',
+    });
+  }
+}
+
+/** `@<workspace>/<server>`: scoped, so a server named like a dependency ("zod") cannot shadow it. */
+async function serverPackageName(root: string, name: string): Promise<string> {
+  const pkg = await readFile(join(root, 'package.json'), 'utf8')
+    .then((text) => JSON.parse(text) as { name?: unknown })
+    .catch(() => ({ name: undefined }));
+  const rootName = typeof pkg.name === 'string' ? pkg.name : 'mcp';
+  const scope = rootName.startsWith('@') ? rootName.split('/')[0] : `@${rootName}`;
+  return `${scope}/${name}`;
+}
+
+/** The standard launch fields first, mcpx's own after them, as a person would write the entry. */
+function orderedEntry(entry: ServerEntry): ServerEntry {
+  const { command, args, cwd, env, description, role, transport, ...rest } = entry;
+  const ordered: Record<string, unknown> = { command, args, cwd, env, description, role, transport, ...rest };
+  for (const key of Object.keys(ordered)) if (ordered[key] === undefined) delete ordered[key];
+  return ordered as ServerEntry;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Actions that reverse completed steps, run newest first; an undo that fails does not stop the rest. */
+class Undo {
+  readonly #actions: (() => Promise<unknown> | undefined)[] = [];
+  push(action: () => Promise<unknown> | undefined): void {
+    this.#actions.push(action);
+  }
+  async run(): Promise<void> {
+    for (const action of this.#actions.reverse()) {
+      await Promise.resolve()
+        .then(action)
+        .catch(() => undefined);
+    }
+  }
+}

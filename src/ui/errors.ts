@@ -1,0 +1,23 @@
+import type { McpxError } from '../errors.js';
+import { err } from './colors.js';
+
+/**
+ * ```
+ * Error: "Weather" is not a valid server name: it has uppercase letters.
+ * Try: use lowercase letters, digits, "-" or "_", e.g. `mcpx new server weather-data`
+ * ```
+ */
+export function formatMcpxError(error: McpxError): string {
+  const lines = [`${err.red.bold('Error:')} ${error.message}`];
+  if (error.hint !== undefined) lines.push(`${err.cyan('Try:')} ${error.hint}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** An error mcpx did not expect: say it is a bug and show everything needed to fix it. */
+export function formatBug(error: unknown): string {
+  const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+  return (
+    `${err.red.bold('mcpx hit an unexpected error. This is a bug in mcpx; please report it with the text below.')}\n` +
+    `${stack}\n`
+  );
+}

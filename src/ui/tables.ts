@@ -1,0 +1,33 @@
+import type { ListResult } from '../services/list.js';
+import { out } from './colors.js';
+
+/** Columns padded to the widest cell; colour only where stdout supports it. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [out.bold(line(header)), ...rows.map(line)].join('\n');
+}
+
+/**
+ * ```
+ * SERVER     ROLE       TRANSPORT  REPLICAS  LAUNCH
+ * text-kit   tools      stdio      1         node src/stdio.ts  (servers/text-kit)
+ * ```
+ */
+export function formatServerTable(result: ListResult): string {
+  if (result.servers.length === 0) {
+    return `No servers in ${result.manifest} yet. Add one with \`mcpx new server <name>\`.`;
+  }
+  const rows = result.servers.map((s) => [
+    s.name,
+    s.role ?? '-',
+    s.transport,
+    String(s.replicas),
+    `${s.launch}${s.cwd === undefined ? '' : `  (${s.cwd})`}${s.disabled ? '  [disabled]' : ''}${s.problem === undefined ? '' : `  ${out.yellow(`! ${s.problem}`)}`}`,
+  ]);
+  return table(['SERVER', 'ROLE', 'TRANSPORT', 'REPLICAS', 'LAUNCH'], rows);
+}
