@@ -11,9 +11,13 @@ const require = createRequire(import.meta.url);
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 rmSync(join(root, 'oclif.manifest.json'), { force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')],
+  {
+    stdio: 'inherit',
+  },
+);
 
 const { z } = await import('zod');
 const { ManifestSchema } = await import(join(root, 'dist/manifest/schema.js'));
@@ -25,7 +29,14 @@ mkdirSync(join(root, 'schema'), { recursive: true });
 writeFileSync(join(root, 'schema/mcpx.schema.json'), `${JSON.stringify(schema, null, 2)}\n`);
 
 const { Plugin } = await import('@oclif/core');
-const plugin = new Plugin({ root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true });
+const plugin = new Plugin({
+  root,
+  type: 'core',
+  ignoreManifest: true,
+  errorOnManifestCreate: true,
+});
 await plugin.load();
 writeFileSync(join(root, 'oclif.manifest.json'), `${JSON.stringify(plugin.manifest, null, 2)}\n`);
-console.error(`built dist/, schema/mcpx.schema.json, oclif.manifest.json (${Object.keys(plugin.manifest.commands).length} commands)`);
+console.error(
+  `built dist/, schema/mcpx.schema.json, oclif.manifest.json (${Object.keys(plugin.manifest.commands).length} commands)`,
+);

@@ -3,7 +3,9 @@ import { McpxError } from '../errors.js';
 /** Prompting is allowed only with a terminal on stdin and outside CI. */
 export function canPrompt(): boolean {
   const ci = process.env.CI;
-  return process.stdin.isTTY === true && (ci === undefined || ci === '' || ci === '0' || ci === 'false');
+  return (
+    process.stdin.isTTY === true && (ci === undefined || ci === '' || ci === '0' || ci === 'false')
+  );
 }
 
 /**

@@ -4,24 +4,36 @@ import { type NewPrimitiveResult, newPrimitive } from '../services/new-primitive
 import { BaseCommand } from './base-command.js';
 import { dirFlag } from './flags.js';
 
-/** `mcpx new tool|resource|prompt`: the same command for each kind of primitive. */
+export const primitiveArgs = {
+  name: Args.string({
+    required: true,
+    description:
+      'Name as clients see it: lowercase words joined by "_" or "-" (e.g. get_forecast).',
+  }),
+};
+
+export const primitiveFlags = {
+  server: Flags.string({
+    char: 's',
+    required: true,
+    summary: 'The scaffolded server to add it to.',
+  }),
+  dir: dirFlag,
+};
+
+/**
+ * `mcpx new tool|resource|prompt`: the same command for each kind of primitive. Subclasses declare
+ * `args` and `flags` themselves because oclif reads them as own properties of the command class.
+ */
 export abstract class NewPrimitiveCommand extends BaseCommand {
-  static override args = {
-    name: Args.string({
-      required: true,
-      description: 'Name as clients see it: lowercase words joined by "_" or "-" (e.g. get_forecast).',
-    }),
-  };
-
-  static override flags = {
-    server: Flags.string({ char: 's', required: true, summary: 'The scaffolded server to add it to.' }),
-    dir: dirFlag,
-  };
-
   protected abstract readonly kind: PrimitiveKind;
 
   async run(): Promise<NewPrimitiveResult> {
-    const { args, flags } = await this.parse(this.constructor as typeof NewPrimitiveCommand);
+    const { args, flags } = await this.parse({
+      args: primitiveArgs,
+      flags: primitiveFlags,
+      enableJsonFlag: true,
+    });
     const result = await newPrimitive({
       dir: flags.dir,
       kind: this.kind,

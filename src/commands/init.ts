@@ -11,16 +11,27 @@ The folder must be empty (a .git folder is fine) unless --force; even then mcpx 
 
   static override examples = [
     { command: '<%= config.bin %> init my-servers', description: 'Create ./my-servers.' },
-    { command: '<%= config.bin %> init . --force', description: 'Add a workspace to the current folder, beside its files.' },
+    {
+      command: '<%= config.bin %> init . --force',
+      description: 'Add a workspace to the current folder, beside its files.',
+    },
   ];
 
   static override args = {
-    dir: Args.directory({ description: 'Folder of the new workspace (created if missing).', default: '.' }),
+    dir: Args.directory({
+      description: 'Folder of the new workspace (created if missing).',
+      default: '.',
+    }),
   };
 
   static override flags = {
-    force: Flags.boolean({ summary: 'Allow a folder that already has files (never overwrites one).', default: false }),
-    name: Flags.string({ summary: 'npm package name of the workspace (default: from the folder name).' }),
+    force: Flags.boolean({
+      summary: 'Allow a folder that already has files (never overwrites one).',
+      default: false,
+    }),
+    name: Flags.string({
+      summary: 'npm package name of the workspace (default: from the folder name).',
+    }),
     yes: yesFlag,
   };
 

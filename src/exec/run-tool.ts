@@ -42,7 +42,9 @@ export async function runTool(
   if (pending.trim() !== '') tail.push(pending);
   if (result.failed) {
     const how =
-      result.exitCode === undefined ? (result.originalMessage ?? 'it could not start') : `exit code ${result.exitCode}`;
+      result.exitCode === undefined
+        ? (result.originalMessage ?? 'it could not start')
+        : `exit code ${result.exitCode}`;
     throw new McpxError(
       `\`${[command, ...args].join(' ')}\` failed (${how}) in ${options.cwd}:\n${tail.map((l) => `  ${l}`).join('\n')}`,
       { exitCode: 1, hint: 'fix the problem shown above and run the command again' },

@@ -98,12 +98,18 @@ export function parseJsonText(text: string): ParsedJson {
  * Where `path` points in the text: the value's position, or, for a key that is missing or not
  * allowed, the nearest enclosing node (or the key itself when `key` is true).
  */
-export function locate(text: string, tree: Node | undefined, path: JsonPath, key = false): Position {
+export function locate(
+  text: string,
+  tree: Node | undefined,
+  path: JsonPath,
+  key = false,
+): Position {
   if (tree === undefined) return { line: 1, column: 1 };
   for (let n = path.length; n >= 0; n--) {
     const node = findNodeAtLocation(tree, path.slice(0, n));
     if (node === undefined) continue;
-    const target = key && n === path.length && node.parent?.type === 'property' ? node.parent : node;
+    const target =
+      key && n === path.length && node.parent?.type === 'property' ? node.parent : node;
     return positionAt(text, target.offset);
   }
   return positionAt(text, tree.offset);
@@ -153,7 +159,9 @@ function applyEdit(text: string, edit: JsonEdit): string {
     return /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
   };
   const pretty = (value: unknown, indent: string): string =>
-    JSON.stringify(value, null, unit).split('\n').join(eol + indent);
+    JSON.stringify(value, null, unit)
+      .split('\n')
+      .join(eol + indent);
   const properties = parent.children ?? [];
   const existing = properties.find((p) => p.children?.[0]?.value === key);
   const valueNode = existing?.children?.[1];
@@ -166,8 +174,7 @@ function applyEdit(text: string, edit: JsonEdit): string {
     );
   }
   const last = properties.at(-1);
-  const entry = (indent: string): string =>
-    `${JSON.stringify(key)}: ${pretty(edit.value, indent)}`;
+  const entry = (indent: string): string => `${JSON.stringify(key)}: ${pretty(edit.value, indent)}`;
   if (last === undefined) {
     const outer = lineIndent(parent.offset);
     const inner = outer + unit;

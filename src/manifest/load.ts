@@ -71,7 +71,10 @@ export function manifestProblems(text: string): Checked {
   const syntax = parsed.syntax[0];
   if (syntax !== undefined) {
     // Only the first: the parser's later complaints are mostly echoes of it.
-    return { ok: false, problems: [{ path: [], ...syntax, message: `invalid JSON: ${syntax.message}` }] };
+    return {
+      ok: false,
+      problems: [{ path: [], ...syntax, message: `invalid JSON: ${syntax.message}` }],
+    };
   }
   const problems: ManifestProblem[] = parsed.duplicates.map((d) => ({
     path: d.path,
@@ -139,13 +142,15 @@ function describeIssue(
       const limit = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const unit =
         issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : '';
-      return [{ ...at(path), message: `expected ${bound} ${String(limit)}${unit}, found ${show(found)}` }];
+      return [
+        { ...at(path), message: `expected ${bound} ${String(limit)}${unit}, found ${show(found)}` },
+      ];
     }
     case 'invalid_format':
       return [
         {
           ...at(path),
-          message: `expected ${issue.format === 'regex' ? issue.message : article(issue.format)}, found ${show(found)}`,
+          message: `expected ${issue.format === 'regex' ? issue.message : issue.format === 'url' ? 'an http:// or https:// URL' : article(issue.format)}, found ${show(found)}`,
         },
       ];
     case 'invalid_key':
@@ -207,7 +212,11 @@ function editDistance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const current = row[j] ?? 0;
-      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        current + 1,
+        (row[j - 1] ?? 0) + 1,
+        previous + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       previous = current;
     }
   }

@@ -43,7 +43,8 @@ export type Role = z.infer<typeof RoleSchema>;
  */
 export const BUILTIN_ROLES = {
   tools: {
-    description: 'Tool execution: tools with honest annotations (readOnlyHint, destructiveHint, ...).',
+    description:
+      'Tool execution: tools with honest annotations (readOnlyHint, destructiveHint, ...).',
     primitives: ['tools'],
     readOnlyTools: false,
     env: [],

@@ -68,7 +68,9 @@ export const ServerEntrySchema = z
     transport: z
       .enum(['stdio', 'http'])
       .optional()
-      .describe('How mcpx talks to the server: stdio or Streamable HTTP (default: stdio for `command`, http for `url`).'),
+      .describe(
+        'How mcpx talks to the server: stdio or Streamable HTTP (default: stdio for `command`, http for `url`).',
+      ),
     role: z
       .string()
       .optional()
@@ -112,7 +114,11 @@ export const ServerEntrySchema = z
         message: 'a server has either "command" or "url", not both',
       });
     }
-    if (entry.type !== undefined && entry.transport !== undefined && entry.type !== entry.transport) {
+    if (
+      entry.type !== undefined &&
+      entry.transport !== undefined &&
+      entry.type !== entry.transport
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['transport'],
@@ -153,7 +159,8 @@ export const ServerEntrySchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['replicas'],
-        message: 'several replicas cannot share one fixed "port"; remove "port" to get a free port each',
+        message:
+          'several replicas cannot share one fixed "port"; remove "port" to get a free port each',
       });
     }
   });
@@ -200,7 +207,11 @@ export const ManifestSchema = z
       }
     }
     for (const [name, entry] of Object.entries(manifest.mcpServers)) {
-      if (entry.role !== undefined && !isBuiltinRole(entry.role) && !Object.hasOwn(roles, entry.role)) {
+      if (
+        entry.role !== undefined &&
+        !isBuiltinRole(entry.role) &&
+        !Object.hasOwn(roles, entry.role)
+      ) {
         const known = [...Object.keys(BUILTIN_ROLES), ...Object.keys(roles)].join(', ');
         ctx.addIssue({
           code: 'custom',

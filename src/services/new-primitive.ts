@@ -11,7 +11,7 @@ import { singular, templatePaths } from '../scaffold/templates.js';
 export interface NewPrimitiveOptions {
   dir: string;
   kind: PrimitiveKind;
-  /** As clients will see it: `get_forecast` (tools, prompts) or `forecast-docs` (resources). */
+  /** As clients will see it, e.g. `get_forecast`; a resource's URI uses the kebab form. */
   name: string;
   server: string;
 }
@@ -44,7 +44,8 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
   if (entry === undefined) {
     const names = Object.keys(workspace.manifest.mcpServers);
     throw new McpxError(`No server named "${server}" in ${workspace.file}.`, {
-      hint: names.length > 0 ? `use one of: ${names.join(', ')}` : 'create one with `mcpx new server`',
+      hint:
+        names.length > 0 ? `use one of: ${names.join(', ')}` : 'create one with `mcpx new server`',
     });
   }
   const role = entry.role === undefined ? undefined : workspace.roles.get(entry.role);
@@ -86,14 +87,20 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
   for (const other of existing) {
     const text = await readFile(join(kindDir, other), 'utf8');
     if (text.includes(`'${spell.snake}'`) || text.includes(`"${spell.snake}"`)) {
-      throw new McpxError(`Server "${server}" already has a ${one} named "${spell.snake}" (in ${rel(join(kindDir, other))}).`, {
-        hint: `pick another ${one} name`,
-      });
+      throw new McpxError(
+        `Server "${server}" already has a ${one} named "${spell.snake}" (in ${rel(join(kindDir, other))}).`,
+        {
+          hint: `pick another ${one} name`,
+        },
+      );
     }
   }
 
   const register = `register${spell.pascal}`;
-  const primitiveText = renderPrimitive(await readFile(templatePaths.primitive(kind), 'utf8'), spell);
+  const primitiveText = renderPrimitive(
+    await readFile(templatePaths.primitive(kind), 'utf8'),
+    spell,
+  );
   const indexFile = join(kindDir, 'index.ts');
   const indexBefore = await readFile(indexFile, 'utf8').catch(() => undefined);
   const indexText = await readFile(templatePaths.primitiveIndex(kind), 'utf8');
@@ -103,9 +110,12 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
   const insert = (path: string, text: string, anchor: AnchorName, line: string): string => {
     const result = insertAtAnchor(text, anchor, line);
     if (result === undefined) {
-      throw new McpxError(`${rel(path)} has no \`${ANCHORS[anchor]}\` line, so mcpx cannot register the ${one}.`, {
-        hint: `put the line \`${ANCHORS[anchor]}\` back where new ${anchor === 'imports' ? 'imports' : 'registrations'} go, or add \`${line}\` by hand`,
-      });
+      throw new McpxError(
+        `${rel(path)} has no \`${ANCHORS[anchor]}\` line, so mcpx cannot register the ${one}.`,
+        {
+          hint: `put the line \`${ANCHORS[anchor]}\` back where new ${anchor === 'imports' ? 'imports' : 'registrations'} go, or add \`${line}\` by hand`,
+        },
+      );
     }
     return result;
   };
@@ -116,7 +126,12 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
     // The server's first primitive of this kind: the kind's index must be wired into server.ts.
     const registerKind = `register${kind.charAt(0).toUpperCase()}${kind.slice(1)}`;
     created[indexFile] = index;
-    let serverAfter = insert(serverFile, serverText, 'imports', `import { ${registerKind} } from './${kind}/index.ts';`);
+    let serverAfter = insert(
+      serverFile,
+      serverText,
+      'imports',
+      `import { ${registerKind} } from './${kind}/index.ts';`,
+    );
     serverAfter = insert(serverFile, serverAfter, 'register', `${registerKind}(server);`);
     changed[serverFile] = { before: serverText, after: serverAfter };
   } else {
@@ -136,14 +151,15 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
       replaced.push(path);
     }
   } catch (error) {
-    for (const path of replaced) await writeFileAtomic(path, changed[path]?.before ?? '').catch(() => {});
+    for (const path of replaced)
+      await writeFileAtomic(path, changed[path]?.before ?? '').catch(() => {});
     for (const path of written) await rm(path, { force: true });
     if (madeDir) await rm(kindDir, { recursive: true, force: true });
     throw error;
   }
   return {
     kind,
-    name: kind === 'resources' ? spell.kebab : spell.snake,
+    name: spell.snake,
     server,
     created: Object.keys(created).map(rel).sort(),
     changed: Object.keys(changed).map(rel).sort(),

@@ -134,7 +134,10 @@ export async function newServer(
             else await writeFileAtomic(lock, lockBefore);
             if (!linkExisted) await rm(link, { force: true, recursive: false });
           });
-          await runTool('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, onLine: report });
+          await runTool('npm', ['install', '--no-audit', '--no-fund'], {
+            cwd: root,
+            onLine: report,
+          });
           canTypecheck = await hasTsc();
         },
       },
@@ -221,7 +224,16 @@ async function serverPackageName(root: string, name: string): Promise<string> {
 /** The standard launch fields first, mcpx's own after them, as a person would write the entry. */
 function orderedEntry(entry: ServerEntry): ServerEntry {
   const { command, args, cwd, env, description, role, transport, ...rest } = entry;
-  const ordered: Record<string, unknown> = { command, args, cwd, env, description, role, transport, ...rest };
+  const ordered: Record<string, unknown> = {
+    command,
+    args,
+    cwd,
+    env,
+    description,
+    role,
+    transport,
+    ...rest,
+  };
   for (const key of Object.keys(ordered)) if (ordered[key] === undefined) delete ordered[key];
   return ordered as ServerEntry;
 }

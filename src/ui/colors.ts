@@ -5,4 +5,6 @@ import { Chalk, supportsColorStderr, supportsColor } from 'chalk';
  * the stream is a TTY, so piped output carries no ANSI codes.
  */
 export const out = new Chalk({ level: supportsColor === false ? 0 : supportsColor.level });
-export const err = new Chalk({ level: supportsColorStderr === false ? 0 : supportsColorStderr.level });
+export const err = new Chalk({
+  level: supportsColorStderr === false ? 0 : supportsColorStderr.level,
+});

@@ -1,9 +1,15 @@
 /**
  * Prompts on stderr (stdout stays data). Loaded lazily: inquirer is not needed for most runs.
  */
-export async function askText(message: string, validate?: (value: string) => string | true): Promise<string> {
+export async function askText(
+  message: string,
+  validate?: (value: string) => string | true,
+): Promise<string> {
   const { input } = await import('@inquirer/prompts');
-  return input({ message, required: true, ...(validate ? { validate } : {}) }, { output: process.stderr });
+  return input(
+    { message, required: true, ...(validate ? { validate } : {}) },
+    { output: process.stderr },
+  );
 }
 
 export async function askSelect<T extends string>(
@@ -13,7 +19,11 @@ export async function askSelect<T extends string>(
 ): Promise<T> {
   const { select } = await import('@inquirer/prompts');
   return select<T>(
-    { message, choices: [...choices], ...(defaultValue === undefined ? {} : { default: defaultValue }) },
+    {
+      message,
+      choices: [...choices],
+      ...(defaultValue === undefined ? {} : { default: defaultValue }),
+    },
     { output: process.stderr },
   );
 }

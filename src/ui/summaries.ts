@@ -11,7 +11,8 @@ import { out } from './colors.js';
  * ```
  */
 export function formatNewServer(result: NewServerResult): string {
-  const kind = result.role === 'prompts' ? 'prompt' : result.role === 'resources' ? 'resource' : 'tool';
+  const kind =
+    result.role === 'prompts' ? 'prompt' : result.role === 'resources' ? 'resource' : 'tool';
   return [
     `${out.green('Created')} ${out.bold(result.name)} (role ${result.role}, ${result.transport}) in ${result.path}: ${result.files.length} files.`,
     'Next:',

@@ -17,7 +17,7 @@ export function taskRunner(options: { quiet?: boolean } = {}): StepRunner {
           const reason = step.skip?.();
           if (reason === undefined) return false;
           results.push({ title: step.title, ms: 0, skipped: reason });
-          return `${step.title} [skipped: ${reason}]`;
+          return reason;
         },
         task: async (_ctx: unknown, task: { output: string }) => {
           const started = performance.now();

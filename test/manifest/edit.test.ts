@@ -19,7 +19,9 @@ describe('editManifest', () => {
     await writeFile(join(dir, 'mcpx.json'), original);
     // An edit that would make the manifest invalid is refused and leaves the file as it was.
     await expect(
-      editManifest(await loadWorkspace(dir), [{ path: ['mcpServers', 'b'], value: { command: 7 } }]),
+      editManifest(await loadWorkspace(dir), [
+        { path: ['mcpServers', 'b'], value: { command: 7 } },
+      ]),
     ).rejects.toBeInstanceOf(McpxError);
     expect(await readFile(join(dir, 'mcpx.json'), 'utf8')).toBe(original);
 
@@ -41,7 +43,9 @@ describe('editManifest', () => {
     await expect(
       editManifest(workspace, [{ path: ['mcpServers', 'b'], value: { command: 'n' } }]),
     ).rejects.toBeInstanceOf(McpxError);
-    expect(await readFile(join(dir, 'mcpx.json'), 'utf8')).toBe('{"mcpServers": {"z": {"command": "y"}}}');
+    expect(await readFile(join(dir, 'mcpx.json'), 'utf8')).toBe(
+      '{"mcpServers": {"z": {"command": "y"}}}',
+    );
   });
 
   it('finds the manifest from a folder inside the workspace, and says how to create one when none exists', async () => {

@@ -6,17 +6,29 @@ describe('serverEnvironment', () => {
   const parent = { PATH: '/bin', HOME: '/h', DB_PASSWORD: 'secret', API_KEY: 'k', REGION: 'eu' };
 
   it('gives a minimal environment, never the whole parent one', () => {
-    expect(serverEnvironment({}, resolveRoles().get('tools'), parent)).toEqual({ PATH: '/bin', HOME: '/h' });
+    expect(serverEnvironment({}, resolveRoles().get('tools'), parent)).toEqual({
+      PATH: '/bin',
+      HOME: '/h',
+    });
   });
 
   it('adds what the role passes through and what the entry sets, with ${} expansion', () => {
-    const role = resolveRoles({ search: { primitives: ['tools'], env: ['API_KEY', 'MISSING'] } }).get('search');
+    const role = resolveRoles({
+      search: { primitives: ['tools'], env: ['API_KEY', 'MISSING'] },
+    }).get('search');
     const env = serverEnvironment(
       { env: { REGION: '${REGION}', URL: 'https://${HOST:-localhost}/x', EMPTY: '${NOPE}' } },
       role,
       parent,
     );
-    expect(env).toEqual({ PATH: '/bin', HOME: '/h', API_KEY: 'k', REGION: 'eu', URL: 'https://localhost/x', EMPTY: '' });
+    expect(env).toEqual({
+      PATH: '/bin',
+      HOME: '/h',
+      API_KEY: 'k',
+      REGION: 'eu',
+      URL: 'https://localhost/x',
+      EMPTY: '',
+    });
     expect(env).not.toHaveProperty('DB_PASSWORD');
   });
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { primitiveNameProblem, primitiveSpellings, serverNameProblem } from '../../src/manifest/names.js';
+import {
+  primitiveNameProblem,
+  primitiveSpellings,
+  serverNameProblem,
+} from '../../src/manifest/names.js';
 
 describe('server names', () => {
   it.each(['weather', 'web-search', 'db_2', 'a', '9lives'])('accepts %s', (name) => {

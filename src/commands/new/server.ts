@@ -22,20 +22,42 @@ The server is TypeScript that Node runs directly (no build step in development),
 Missing values are asked for on a terminal. Without one (or with CI set) mcpx never prompts: it fails naming the flag to pass.`;
 
   static override examples = [
-    { command: '<%= config.bin %> new server weather --role tools --transport stdio', description: 'A tool server spoken to over stdio.' },
-    { command: '<%= config.bin %> new server docs --role resources --transport http --no-install', description: 'A data server over Streamable HTTP, without installing yet.' },
+    {
+      command: '<%= config.bin %> new server weather --role tools --transport stdio',
+      description: 'A tool server spoken to over stdio.',
+    },
+    {
+      command: '<%= config.bin %> new server docs --role resources --transport http --no-install',
+      description: 'A data server over Streamable HTTP, without installing yet.',
+    },
     { command: '<%= config.bin %> new server', description: 'Ask for everything.' },
   ];
 
   static override args = {
-    name: Args.string({ description: 'Server name: lowercase letters, digits, "-" and "_"; unique in the workspace.' }),
+    name: Args.string({
+      description: 'Server name: lowercase letters, digits, "-" and "_"; unique in the workspace.',
+    }),
   };
 
   static override flags = {
-    role: Flags.string({ char: 'r', summary: 'Role of the server: tools, resources, prompts, or one declared in mcpx.json.' }),
-    transport: Flags.option({ options: TRANSPORTS, char: 't', summary: 'How mcpx talks to it: stdio (a local process) or http (Streamable HTTP).' })(),
-    description: Flags.string({ char: 'd', summary: 'One line on what the server is for (default: the template\'s).' }),
-    install: Flags.boolean({ allowNo: true, default: true, summary: 'Run npm install and typecheck the server (--no-install skips both).' }),
+    role: Flags.string({
+      char: 'r',
+      summary: 'Role of the server: tools, resources, prompts, or one declared in mcpx.json.',
+    }),
+    transport: Flags.option({
+      options: TRANSPORTS,
+      char: 't',
+      summary: 'How mcpx talks to it: stdio (a local process) or http (Streamable HTTP).',
+    })(),
+    description: Flags.string({
+      char: 'd',
+      summary: "One line on what the server is for (default: the template's).",
+    }),
+    install: Flags.boolean({
+      allowNo: true,
+      default: true,
+      summary: 'Run npm install and typecheck the server (--no-install skips both).',
+    }),
     dir: dirFlag,
     yes: yesFlag,
   };
@@ -73,13 +95,24 @@ Missing values are asked for on a terminal. Without one (or with CI set) mcpx ne
       flag: '--transport <stdio|http>',
       ask: () =>
         askSelect<Transport>('Transport', [
-          { value: 'stdio', name: 'stdio', description: 'a local process; the client speaks over its stdin/stdout' },
+          {
+            value: 'stdio',
+            name: 'stdio',
+            description: 'a local process; the client speaks over its stdin/stdout',
+          },
           { value: 'http', name: 'http', description: 'Streamable HTTP on 127.0.0.1' },
         ]),
     });
     const { taskRunner } = await import('../../ui/tasks.js');
     const result = await newServer(
-      { dir: flags.dir, name, role, transport, description: flags.description, install: flags.install },
+      {
+        dir: flags.dir,
+        name,
+        role,
+        transport,
+        description: flags.description,
+        install: flags.install,
+      },
       taskRunner({ quiet: this.jsonEnabled() }),
     );
     const { formatNewServer } = await import('../../ui/summaries.js');

@@ -38,7 +38,7 @@ export async function listDocs(): Promise<DocSummary[]> {
   return Promise.all(
     slugs.map(async (slug) => {
       const text = await readFile(new URL(`${slug}.md`, DATA_DIR), 'utf8');
-      return { slug, uri: docUri(slug), ...describe(text, slug) };
+      return { slug, uri: docUri(slug), ...describeDoc(text, slug) };
     }),
   );
 }
@@ -55,7 +55,7 @@ export async function readDoc(slug: string): Promise<string | undefined> {
 }
 
 /** Title from the first `# ` heading, description from the first paragraph line after it. */
-function describe(markdown: string, slug: string): { title: string; description: string } {
+function describeDoc(markdown: string, slug: string): { title: string; description: string } {
   const lines = markdown.split('\n').map((line) => line.trim());
   const title = lines.find((line) => line.startsWith('# '))?.slice(2) ?? slug;
   const description = lines.find((line) => line !== '' && !line.startsWith('#')) ?? '';

@@ -1,7 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  LoggingMessageNotification,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../src/server.ts';
 
@@ -35,19 +39,26 @@ function expectOutput(result: CallToolResult): Record<string, unknown> {
   return result.structuredContent ?? {};
 }
 
-it('identifies itself from package.json and lists its tools with annotations', async () => {
+it('identifies itself from package.json', async () => {
+  const { name, version, description } = JSON.parse(
+    await readFile(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as Record<string, string>;
+  // Served under its unscoped name: `@workspace/weather` is `weather`, as in mcpx.json.
   expect(client.getServerVersion()).toMatchObject({
-    name: 'mcpx-template-tools',
-    version: '0.1.0',
+    name: name?.replace(/^@[^/]+\//, ''),
+    version,
+    description,
   });
   expect(client.getInstructions()).toBeTruthy();
+});
+
+it('lists its tools with titles, output schemas and annotations', async () => {
   const { tools } = await client.listTools();
-  expect(tools.map((tool) => tool.name).sort()).toEqual([
-    'convert_units',
-    'count_words',
-    'hash_text',
-  ]);
-  for (const tool of tools) {
+  const samples = tools.filter((tool) =>
+    ['count_words', 'hash_text', 'convert_units'].includes(tool.name),
+  );
+  expect(samples).toHaveLength(3);
+  for (const tool of samples) {
     expect(tool.name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
     expect(tool.title).toBeTruthy();
     expect(tool.outputSchema).toBeDefined();

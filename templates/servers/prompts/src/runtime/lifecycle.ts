@@ -6,6 +6,13 @@ const log = createLogger('lifecycle');
 /** Longest wait for a graceful stop before the process exits anyway. */
 const STOP_TIMEOUT_MS = 5000;
 
+/** How long requests still running when stdin ends may take before the server stops anyway. */
+const STDIN_GRACE_MS = 1000;
+
+// Read at start-up, before anything slow: a parent that dies while the server is still starting
+// must not become the parent it compares against.
+const parent = process.ppid;
+
 export interface StopOptions {
   /**
    * Also stop when stdin ends. On stdio that is how a client says goodbye, and the only reliable
@@ -17,7 +24,7 @@ export interface StopOptions {
 /**
  * Runs `stop` once and exits 0 when this server should end: on SIGINT or SIGTERM, when stdin ends
  * (see `watchStdin`), or when the parent process goes away. A dead parent is noticed by polling
- * `process.ppid`, which changes when the process is re-parented. A second signal, or a `stop` that
+ * `process.ppid`, which changes when the process is re-parented. A second Ctrl-C, or a `stop` that
  * takes longer than 5 s, exits at once with code 1.
  */
 export function stopWhenDone(stop: () => Promise<void>, { watchStdin }: StopOptions): void {
@@ -41,24 +48,31 @@ export function stopWhenDone(stop: () => Promise<void>, { watchStdin }: StopOpti
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (stopping) process.exit(1);
+      if (stopping && signal === 'SIGINT') process.exit(1);
       stopOnce(signal);
     });
   }
 
-  const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) stopOnce('parent process exited');
   }, 1000).unref();
 
   if (watchStdin) {
-    for (const event of ['end', 'close', 'error'] as const) {
-      process.stdin.once(event, () => stopOnce('stdin closed'));
-    }
+    let ended = false;
+    const onEnd = (): void => {
+      if (ended) return;
+      ended = true;
+      log.info('stdin closed');
+      // Requests read before the end still get their answers: with nothing left to do, the event
+      // loop empties and Node exits with code 0 by itself. Whatever still holds the process open
+      // after the grace period (an HTTP server, a database pool) is closed by `stop`.
+      setTimeout(() => stopOnce('stdin closed'), STDIN_GRACE_MS).unref();
+    };
+    for (const event of ['end', 'close', 'error'] as const) process.stdin.once(event, onEnd);
     // Reading is what makes 'end' fire. The stdio transport reads stdin already; elsewhere this
     // discards whatever arrives, which is fine: nothing else reads it.
     process.stdin.resume();
-    if (process.stdin.readableEnded) stopOnce('stdin closed');
+    if (process.stdin.readableEnded) onEnd();
   }
 }
 

@@ -51,7 +51,9 @@ export function httpOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HttpOp
     .filter((entry) => entry !== '')
     .map((entry) => {
       if (!URL.canParse(entry)) {
-        throw new Error(`ALLOWED_ORIGINS entries must be origins like https://example.com: "${entry}"`);
+        throw new Error(
+          `ALLOWED_ORIGINS entries must be origins like https://example.com: "${entry}"`,
+        );
       }
       return new URL(entry).origin;
     });
@@ -203,16 +205,16 @@ function isAllowedOrigin(origin: string | undefined, allowed: readonly string[])
 
 /** Reads and parses a JSON body of at most `maxBytes` (413 past it, 400 if it is not JSON). */
 function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const tooLarge = new HttpError(413, -32000, `Payload too large: the limit is ${maxBytes} bytes`, {
-    Connection: 'close',
-  });
+  // Node reads and discards the rest of the body once the response is sent: a client that is
+  // still uploading then gets the 413 instead of a broken connection.
+  const tooLarge = new HttpError(413, -32000, `Payload too large: the limit is ${maxBytes} bytes`);
   if (Number(req.headers['content-length']) > maxBytes) return Promise.reject(tooLarge);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      // Past the limit, keep reading but drop the data, so that the 413 response gets through.
+      // Past the limit, keep reading but drop the data (see above).
       if (size > maxBytes) reject(tooLarge);
       else chunks.push(chunk);
     });

@@ -1,14 +1,17 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 
-const UNITS = ['mm', 'cm', 'm', 'km', 'in', 'ft', 'yd', 'mi', 'mg', 'g', 'kg', 't', 'oz', 'lb', 'C', 'F', 'K'] as const;
-type Unit = (typeof UNITS)[number];
+interface Conversion {
+  quantity: 'length' | 'mass' | 'temperature';
+  factor: number;
+  offset?: number;
+}
 
 /**
  * Each unit as a linear map to its quantity's base unit (metre, kilogram, kelvin):
  * `base = value * factor + offset`. Only temperatures need the offset.
  */
-const CONVERSIONS: Record<Unit, { quantity: string; factor: number; offset?: number }> = {
+const CONVERSIONS = {
   mm: { quantity: 'length', factor: 0.001 },
   cm: { quantity: 'length', factor: 0.01 },
   m: { quantity: 'length', factor: 1 },
@@ -26,9 +29,13 @@ const CONVERSIONS: Record<Unit, { quantity: string; factor: number; offset?: num
   C: { quantity: 'temperature', factor: 1, offset: 273.15 },
   F: { quantity: 'temperature', factor: 5 / 9, offset: 273.15 - (32 * 5) / 9 },
   K: { quantity: 'temperature', factor: 1 },
-};
+} satisfies Record<string, Conversion>;
 
-function unitsOf(quantity: string): string {
+type Unit = keyof typeof CONVERSIONS;
+// Object.keys() is typed string[]; these are exactly the keys above.
+const UNITS = Object.keys(CONVERSIONS) as Unit[];
+
+function unitsOf(quantity: Conversion['quantity']): string {
   return UNITS.filter((unit) => CONVERSIONS[unit].quantity === quantity).join(', ');
 }
 
@@ -63,8 +70,8 @@ export function registerConvertUnits(server: McpServer): void {
       },
     },
     ({ value, from, to }) => {
-      const source = CONVERSIONS[from];
-      const target = CONVERSIONS[to];
+      const source: Conversion = CONVERSIONS[from];
+      const target: Conversion = CONVERSIONS[to];
       // Reported as a tool result with isError, not a protocol error, so the model can fix its call.
       if (source.quantity !== target.quantity) {
         return failure(
@@ -73,7 +80,9 @@ export function registerConvertUnits(server: McpServer): void {
       }
       const base = value * source.factor + (source.offset ?? 0);
       if (source.quantity === 'temperature' && base < 0) {
-        return failure(`${value} ${from} is below absolute zero (0 K), so it is not a temperature.`);
+        return failure(
+          `${value} ${from} is below absolute zero (0 K), so it is not a temperature.`,
+        );
       }
       // toPrecision drops binary floating-point noise such as 0.30000000000000004.
       const result = Number(((base - (target.offset ?? 0)) / target.factor).toPrecision(12));

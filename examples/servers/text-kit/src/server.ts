@@ -1,0 +1,23 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { packageInfo } from './runtime/package-info.ts';
+import { registerTools } from './tools/index.ts';
+// mcpx:imports (mcpx inserts imports above this line)
+
+/**
+ * Creates a new MCP server with every primitive of this package. Each call returns a fresh
+ * instance: the HTTP entry needs one per session.
+ */
+export function createServer(): McpServer {
+  const { name, version, description } = packageInfo;
+  const server = new McpServer(
+    { name, version, description },
+    {
+      capabilities: { logging: {} },
+      instructions:
+        'Small, deterministic text and number utilities: count words and reading time, hash text, convert units. Use them instead of estimating these values yourself.',
+    },
+  );
+  registerTools(server);
+  // mcpx:register (mcpx inserts registrations above this line)
+  return server;
+}

@@ -1,0 +1,7 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+// mcpx:imports (mcpx inserts imports above this line)
+
+/** Registers every prompt of this server. */
+export function registerPrompts(server: McpServer): void {
+  // mcpx:register (mcpx inserts registrations above this line)
+}

@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+
+/** Every file under `dir` (node_modules excepted) with a hash of its bytes: to prove nothing changed. */
+export async function snapshotTree(dir: string): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    const rel = relative(dir, path);
+    if (rel.split('/').includes('node_modules')) continue;
+    if (entry.isDirectory()) result[`${rel}/`] = 'dir';
+    else
+      result[rel] = createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
+  }
+  return result;
+}
