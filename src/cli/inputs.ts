@@ -26,7 +26,7 @@ export async function resolveInput<T>(input: {
   if (input.yes && input.yesDefault !== undefined) return input.yesDefault;
   if (canPrompt()) return input.ask();
   const why = process.stdin.isTTY === true ? 'CI is set' : 'stdin is not a terminal';
-  throw new McpxError(`Missing ${input.flag} (mcpx does not prompt here: ${why}).`, {
+  throw new McpxError(`Missing ${input.flag}; mcpx does not prompt here (${why}).`, {
     hint: `pass ${input.flag}`,
   });
 }

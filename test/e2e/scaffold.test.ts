@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpx, testPath } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
@@ -25,7 +26,7 @@ const SERVERS = ROLES.flatMap((role) =>
 
 let base: string;
 let ws: string;
-const env = (): Record<string, string> => ({ PATH: testPath() });
+const env = (): Record<string, string> => ({ PATH: testPath(), NO_COLOR: '1', FORCE_COLOR: '0' });
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'mcpx-e2e-'));
@@ -113,7 +114,7 @@ describe('a scaffolded workspace', () => {
       reject: false,
     });
     expect(test.exitCode, test.stdout + test.stderr).toBe(0);
-    expect(test.stdout.match(/Test Files {2}\d+ passed/g)).toHaveLength(SERVERS.length);
+    expect(stripVTControlCharacters(test.stdout).match(/Test Files {2}\d+ passed/g)).toHaveLength(SERVERS.length);
   }, 180_000);
 
   it.each(SERVERS)('serves $name to an SDK Client over $transport', async (server) => {
@@ -251,7 +252,7 @@ describe('bad input', () => {
     [
       'no name without a TTY',
       ['new', 'server', '-r', 'tools', '-t', 'stdio'],
-      /Missing the server name \(mcpx new server <name>\)/,
+      /Missing the server name, as in `mcpx new server <name>`; mcpx does not prompt here/,
     ],
     [
       'no role without a TTY',

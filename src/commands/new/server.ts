@@ -69,7 +69,7 @@ Missing values are asked for on a terminal. Without one (or with CI set) mcpx ne
     const name = await resolveInput({
       value: args.name,
       yes: flags.yes,
-      flag: 'the server name (mcpx new server <name>)',
+      flag: 'the server name, as in `mcpx new server <name>`',
       ask: () =>
         askText('Server name', (value) => {
           if (choices.servers.includes(value)) return `"${value}" is already in mcpx.json`;
