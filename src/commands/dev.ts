@@ -1,0 +1,63 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base-command.js';
+import { dirFlag } from '../cli/flags.js';
+import type { ClusterSnapshot } from '../supervisor/state.js';
+
+export default class Dev extends BaseCommand {
+  static override summary = 'Run every server of the workspace, with live reload, health checks and merged logs.';
+  static override description = `Starts each server of mcpx.json (each replica in its own process group) and connects to it as an MCP client: stdio servers over their stdin/stdout, HTTP servers on a free port passed as PORT. A server is ready once initialize is done and its tools, resources and prompts are listed.
+
+While it runs, mcpx pings every server (health.interval, default 5 s) and restarts one that stops answering (health.failures in a row, default 3) or crashes, with exponential backoff; after 5 crashes within 30 s it stops trying until a file changes or you run \`mcpx restart <server>\`. A change to a server's files reloads it blue/green: the new instance starts, and the old one serves until the new one is ready (or keeps serving if the new one fails). The reload reports which tools, resources and prompts were added, removed or changed.
+
+Logs of all servers (stderr, MCP notifications/message, mcpx's own events) are merged on stdout as "time | server | message" and stored as JSONL under .mcpx/logs/; read them from another terminal with \`mcpx logs --follow\`, and see the cluster with \`mcpx status\`.
+
+Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then SIGTERM, then SIGKILL.`;
+
+  static override examples = [
+    { command: '<%= config.bin %> dev', description: 'Run every server of the workspace.' },
+    { command: '<%= config.bin %> dev --server docs,text-kit --no-watch', description: 'Run two servers, without live reload.' },
+  ];
+
+  static override flags = {
+    server: Flags.string({
+      char: 's',
+      summary: 'Only these servers (comma-separated names).',
+      delimiter: ',',
+      multiple: true,
+    }),
+    watch: Flags.boolean({ allowNo: true, default: true, summary: 'Reload a server when its files change (--no-watch to turn off).' }),
+    dir: dirFlag,
+  };
+
+  async run(): Promise<ClusterSnapshot> {
+    const { flags } = await this.parse(Dev);
+    const { TerminalSink } = await import('../ui/terminal-sink.js');
+    const { startDev } = await import('../services/dev.js');
+    const sink = new TerminalSink({ json: this.jsonEnabled() });
+    const session = await startDev({
+      dir: flags.dir,
+      servers: flags.server,
+      watch: flags.watch,
+      onEvent: (event) => sink.write(event),
+    });
+    const stop = (): void => void session.stop();
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const signal of signals) process.on(signal, stop);
+    const { listenForKeys } = await import('../ui/keys.js');
+    const { formatStatus } = await import('../ui/status-table.js');
+    const restoreKeys = listenForKeys(
+      {
+        r: () => void session.restart(),
+        s: () => process.stderr.write(`${formatStatus(session.snapshot())}\n`),
+        q: stop,
+      },
+      stop,
+    );
+    if (process.stdin.isTTY) process.stderr.write('mcpx dev: r restart all, s status, q quit\n');
+    await session.stopped;
+    restoreKeys();
+    for (const signal of signals) process.off(signal, stop);
+    await sink.close();
+    return session.snapshot();
+  }
+}

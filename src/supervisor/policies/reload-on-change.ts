@@ -1,0 +1,58 @@
+import { matchesGlob, relative, sep } from 'node:path';
+import { type Clock, systemClock } from '../clock.js';
+import { Debouncer } from './debounce.js';
+
+export interface WatchedServer {
+  name: string;
+  /** The server's folder. */
+  root: string;
+  /** Globs relative to `root`; undefined watches everything in it but the ignored folders. */
+  globs?: readonly string[] | undefined;
+}
+
+/** Never a reason to reload: dependencies, build output, mcpx's own state, VCS data. */
+const IGNORED = new Set(['node_modules', 'dist', '.mcpx', '.git', 'coverage']);
+
+/**
+ * Watches each server's files and calls `onChange` with the names of the servers whose files
+ * changed, once per burst (debounced), so an editor's write-then-rename save is one reload and only
+ * the servers that changed restart.
+ */
+export async function watchServers(
+  servers: readonly WatchedServer[],
+  onChange: (names: Set<string>) => void,
+  options: { debounceMs?: number; clock?: Clock } = {},
+): Promise<{ close(): Promise<void>; ready: Promise<void> }> {
+  const { watch } = await import('chokidar');
+  const debouncer = new Debouncer<string>(
+    options.debounceMs ?? 100,
+    onChange,
+    options.clock ?? systemClock,
+  );
+  const owners = (path: string): string[] =>
+    servers
+      .filter((server) => {
+        const rel = relative(server.root, path);
+        if (rel === '' || rel.startsWith('..')) return false;
+        if (rel.split(sep).some((part) => IGNORED.has(part))) return false;
+        return server.globs === undefined || server.globs.some((glob) => matchesGlob(rel, glob));
+      })
+      .map((server) => server.name);
+  const watcher = watch([...new Set(servers.map((s) => s.root))], {
+    ignoreInitial: true,
+    // Editors save by writing a temp file and renaming it; atomic handling reports one change.
+    atomic: true,
+    ignored: (path: string) => path.split(sep).some((part) => IGNORED.has(part)),
+  });
+  watcher.on('all', (_event, path) => {
+    for (const name of owners(path)) debouncer.add(name);
+  });
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return {
+    ready,
+    close: async () => {
+      debouncer.cancel();
+      await watcher.close();
+    },
+  };
+}

@@ -1,0 +1,365 @@
+import type { spawn as nodeSpawn } from 'node:child_process';
+import { type Clock, systemClock } from './clock.js';
+import {
+  type ExitInfo,
+  Instance,
+  type InstanceEvent,
+  type InstanceSpec,
+  StartError,
+  describeExit,
+} from './instance.js';
+import { type BackoffOptions, DEFAULT_BACKOFF, ExponentialBackoff } from './policies/backoff.js';
+import {
+  CrashLoopBreaker,
+  type CrashLoopOptions,
+  DEFAULT_CRASH_LOOP,
+} from './policies/crash-loop.js';
+import { HealthCheck, type HealthOptions } from './policies/health-check.js';
+import { DEFAULT_LADDER, type LadderOptions } from './policies/shutdown-ladder.js';
+import type { ReloadResult, ReplicaSnapshot, ReplicaState } from './state.js';
+import { countSurface, diffSurface } from './surface.js';
+
+export interface ReplicaPolicies {
+  health: HealthOptions;
+  backoff: BackoffOptions;
+  crashLoop: CrashLoopOptions;
+  ladder: LadderOptions;
+}
+
+export const DEFAULT_POLICIES: Omit<ReplicaPolicies, 'health'> = {
+  backoff: DEFAULT_BACKOFF,
+  crashLoop: DEFAULT_CRASH_LOOP,
+  ladder: DEFAULT_LADDER,
+};
+
+export interface ReplicaDeps {
+  /** A fresh spec for each instance: HTTP servers get a new free port each time. */
+  makeSpec: () => Promise<InstanceSpec>;
+  /** Whether two instances can run side by side (false for a fixed port): decides blue/green. */
+  canOverlap: boolean;
+  policies: ReplicaPolicies;
+  emit: (event: InstanceEvent) => void | Promise<void>;
+  clock?: Clock;
+  spawn?: typeof nodeSpawn;
+  /** Called with each instance that starts and stops, e.g. to keep pid files. */
+  onInstance?: (instance: Instance, running: boolean) => void;
+}
+
+/**
+ * One replica of one server over time: it starts instances, watches their health, restarts them
+ * with backoff after a crash, stops restarting in a crash loop, and reloads blue/green. Operations
+ * run one at a time, in order.
+ */
+export class Replica {
+  #state: ReplicaState = 'stopped';
+  #current: Instance | undefined;
+  #health: HealthCheck | undefined;
+  #timer: unknown;
+  #queue: Promise<unknown> = Promise.resolve();
+  #stopped = false;
+  #restarts = 0;
+  #lastReload: ReloadResult | undefined;
+  #lastError: string | undefined;
+  #readySince: number | undefined;
+  #port: number | undefined;
+  readonly #backoff: ExponentialBackoff;
+  readonly #breaker: CrashLoopBreaker;
+  readonly #clock: Clock;
+
+  constructor(
+    readonly server: string,
+    readonly replica: number,
+    readonly transport: 'stdio' | 'http',
+    readonly deps: ReplicaDeps,
+  ) {
+    this.#backoff = new ExponentialBackoff(deps.policies.backoff);
+    this.#breaker = new CrashLoopBreaker(deps.policies.crashLoop);
+    this.#clock = deps.clock ?? systemClock;
+  }
+
+  get state(): ReplicaState {
+    return this.#state;
+  }
+
+  get current(): Instance | undefined {
+    return this.#current;
+  }
+
+  /** Starts the first instance. Resolves when it is ready or has failed (then backoff is running). */
+  start(): Promise<void> {
+    return this.#enqueue(async () => {
+      await this.#launch();
+    });
+  }
+
+  /** A manual restart (`mcpx restart`, the r key): resets the crash-loop breaker. */
+  restart(): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#breaker.reset();
+      this.#backoff.reset();
+      this.#cancelTimer();
+      await this.#retire(this.#current);
+      this.#current = undefined;
+      this.#restarts++;
+      await this.#launch();
+    });
+  }
+
+  /**
+   * A file changed: start the new code. Blue/green where two instances can run side by side: the
+   * old instance serves until the new one is ready, and stays if the new one fails.
+   */
+  reload(): Promise<void> {
+    return this.#enqueue(async () => {
+      const old = this.#current;
+      if (old === undefined || this.#state === 'crashed' || !this.deps.canOverlap) {
+        this.#breaker.reset();
+        this.#backoff.reset();
+        this.#cancelTimer();
+        if (old !== undefined) await this.#retire(old);
+        this.#current = undefined;
+        const ok = await this.#launch();
+        this.#lastReload = {
+          at: new Date(this.#clock.now()).toISOString(),
+          ok,
+          message: ok ? 'started' : (this.#lastError ?? 'failed'),
+        };
+        return;
+      }
+      let next: Instance;
+      try {
+        next = await this.#startInstance();
+      } catch (error) {
+        const why =
+          error instanceof StartError ? crashMessage(error.message, error.stderr) : String(error);
+        this.#lastError = why;
+        this.#lastReload = {
+          at: new Date(this.#clock.now()).toISOString(),
+          ok: false,
+          message: why,
+        };
+        await this.deps.emit({
+          stream: 'mcpx',
+          level: 'error',
+          msg: `reload failed, still serving the previous version: ${why}`,
+        });
+        return;
+      }
+      this.#health?.stop();
+      this.#current = next;
+      this.#becameReady(next);
+      await this.#retire(old);
+      const changes = diffSurface(old.surface, next.surface);
+      const message =
+        changes.length === 0 ? 'same tools, resources and prompts' : changes.join('; ');
+      this.#lastReload = { at: new Date(this.#clock.now()).toISOString(), ok: true, message };
+      await this.deps.emit({
+        stream: 'mcpx',
+        level: 'info',
+        msg:
+          `reloaded in ${next.readyMs} ms: ${message}` +
+          (changes.length === 0
+            ? ''
+            : ' (clients that ignore notifications/tools/list_changed must reconnect to see it)'),
+        data: { changes },
+      });
+    });
+  }
+
+  /** Stops everything for good: timers, health checks, the instance (with the shutdown ladder). */
+  stop(): Promise<void> {
+    this.#stopped = true;
+    this.#cancelTimer();
+    this.#health?.stop();
+    return this.#enqueue(async () => {
+      this.#state = 'stopping';
+      await this.#retire(this.#current);
+      this.#current = undefined;
+      this.#state = 'stopped';
+    });
+  }
+
+  snapshot(): ReplicaSnapshot {
+    const surface = this.#current?.surface;
+    return {
+      server: this.server,
+      replica: this.replica,
+      state: this.#state,
+      transport: this.transport,
+      pid: this.#current?.pid,
+      port: this.#current?.port ?? this.#port,
+      readySince:
+        this.#readySince === undefined ? undefined : new Date(this.#readySince).toISOString(),
+      readyMs: this.#current?.readyMs,
+      restarts: this.#restarts,
+      lastReload: this.#lastReload,
+      counts: surface === undefined ? undefined : countSurface(surface),
+      lastError: this.#lastError,
+    };
+  }
+
+  #enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(operation);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Starts an instance and makes it current; on failure, schedules a restart. True when ready. */
+  async #launch(): Promise<boolean> {
+    if (this.#stopped) return false;
+    this.#state = 'starting';
+    try {
+      const instance = await this.#startInstance();
+      if (this.#stopped) {
+        await this.#retire(instance);
+        return false;
+      }
+      this.#current = instance;
+      this.#becameReady(instance);
+      return true;
+    } catch (error) {
+      const why =
+        error instanceof StartError ? crashMessage(error.message, error.stderr) : String(error);
+      await this.#failed(`failed to start: ${why}`);
+      return false;
+    }
+  }
+
+  async #startInstance(): Promise<Instance> {
+    const spec = await this.deps.makeSpec();
+    this.#port = spec.port;
+    await this.deps.emit({
+      stream: 'mcpx',
+      level: 'debug',
+      msg: `starting ${describeLaunch(spec)}`,
+    });
+    // An exit before start() resolves is start()'s to report; after that it is a crash.
+    let started: Instance | undefined;
+    const crashed = (instance: Instance, exit: ExitInfo): void =>
+      void this.#enqueue(() => this.#crashed(instance, exit));
+    const instance = await Instance.start(spec, {
+      clock: this.deps.clock,
+      spawn: this.deps.spawn,
+      onEvent: this.deps.emit,
+      onExit: (exit) => {
+        if (started !== undefined) crashed(started, exit);
+      },
+    });
+    started = instance;
+    this.deps.onInstance?.(instance, true);
+    if (instance.exitInfo !== undefined) crashed(instance, instance.exitInfo);
+    return instance;
+  }
+
+  #becameReady(instance: Instance): void {
+    this.#state = 'ready';
+    this.#readySince = this.#clock.now();
+    const counts = countSurface(instance.surface);
+    void this.deps.emit({
+      stream: 'mcpx',
+      level: 'info',
+      msg: `ready in ${instance.readyMs} ms${instance.pid === undefined ? '' : ` (pid ${instance.pid}${instance.port === undefined ? '' : `, port ${instance.port}`})`}: ${counts.tools} tools, ${counts.resources + counts.resourceTemplates} resources, ${counts.prompts} prompts`,
+    });
+    const health = new HealthCheck(
+      this.deps.policies.health,
+      (timeout) => instance.ping(timeout),
+      {
+        onFailure: (failures, error) => {
+          if (this.#current !== instance) return;
+          this.#state = 'unhealthy';
+          void this.deps.emit({
+            stream: 'mcpx',
+            level: 'warning',
+            msg: `ping failed (${failures} in a row): ${errorText(error)}`,
+          });
+        },
+        onUnhealthy: (failures) =>
+          void this.#enqueue(async () => {
+            if (this.#current !== instance) return;
+            this.#current = undefined;
+            await this.#retire(instance);
+            await this.#failed(`unhealthy: ${failures} pings in a row got no answer; restarted it`);
+          }),
+      },
+      this.#clock,
+    );
+    this.#health = health;
+    health.start();
+  }
+
+  async #crashed(instance: Instance, exit: ExitInfo): Promise<void> {
+    if (this.#current !== instance || this.#stopped) return;
+    this.#current = undefined;
+    this.#health?.stop();
+    this.deps.onInstance?.(instance, false);
+    const uptime = this.#clock.now() - instance.startedAt;
+    this.#backoff.noteUptime(uptime);
+    if (uptime >= this.deps.policies.backoff.stableAfter) this.#breaker.reset();
+    await this.#failed(`crashed: ${crashMessage(describeExit(exit), instance.stderrTail)}`);
+  }
+
+  /** After a failure: back off and start again, or open the crash-loop breaker. */
+  async #failed(why: string): Promise<void> {
+    this.#lastError = why;
+    this.#readySince = undefined;
+    if (this.#stopped) return;
+    if (this.#breaker.record(this.#clock.now())) {
+      this.#state = 'crashed';
+      await this.deps.emit({
+        stream: 'mcpx',
+        level: 'error',
+        msg: `${why}. Crash loop: ${this.#breaker.count} failures within ${Math.round(this.deps.policies.crashLoop.window / 1000)} s, so it stays down until a file changes or \`mcpx restart ${this.server}\``,
+      });
+      return;
+    }
+    const delay = this.#backoff.next();
+    this.#state = 'backoff';
+    await this.deps.emit({
+      stream: 'mcpx',
+      level: 'error',
+      msg: `${why}; restarting in ${delay} ms`,
+    });
+    this.#cancelTimer();
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      void this.#enqueue(async () => {
+        if (this.#state !== 'backoff' || this.#stopped) return;
+        this.#restarts++;
+        await this.#launch();
+      });
+    }, delay);
+  }
+
+  async #retire(instance: Instance | undefined): Promise<void> {
+    if (instance === undefined) return;
+    if (instance === this.#current) this.#health?.stop();
+    const step = await instance.stop(this.deps.policies.ladder);
+    this.deps.onInstance?.(instance, false);
+    if (step === 'SIGKILL') {
+      await this.deps.emit({
+        stream: 'mcpx',
+        level: 'warning',
+        msg: `pid ${instance.pid} ignored stdin close and SIGTERM; killed it with SIGKILL`,
+      });
+    }
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+function crashMessage(what: string, stderr: readonly string[]): string {
+  const tail = stderr.slice(-5).filter((line) => line.trim() !== '');
+  return tail.length === 0 ? what : `${what}; last stderr: ${tail.join(' | ')}`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeLaunch(spec: InstanceSpec): string {
+  if (spec.launch === undefined) return `connecting to ${spec.url ?? '?'}`;
+  return `${[spec.launch.command, ...spec.launch.args].join(' ')}${spec.port === undefined ? '' : ` on port ${spec.port}`}`;
+}

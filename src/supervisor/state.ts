@@ -1,0 +1,59 @@
+/**
+ * What the supervisor shows the rest of mcpx (status, the control channel and, later, the gateway)
+ * about every running replica.
+ */
+export type ReplicaState =
+  /** Process spawned; MCP initialize and listing not done yet. */
+  | 'starting'
+  /** Initialized and listed; answering pings. */
+  | 'ready'
+  /** Pings are failing; restarted once the threshold is reached. */
+  | 'unhealthy'
+  /** Waiting for the backoff delay before starting again. */
+  | 'backoff'
+  /** Crash-loop breaker open: waits for a file change or `mcpx restart`. */
+  | 'crashed'
+  | 'stopping'
+  | 'stopped';
+
+export interface SurfaceCounts {
+  tools: number;
+  resources: number;
+  resourceTemplates: number;
+  prompts: number;
+}
+
+export interface ReloadResult {
+  /** ISO time of the reload. */
+  at: string;
+  ok: boolean;
+  /** "tools: +get_forecast ~count_words" or why the new instance did not start. */
+  message: string;
+}
+
+export interface ReplicaSnapshot {
+  server: string;
+  replica: number;
+  state: ReplicaState;
+  transport: 'stdio' | 'http';
+  pid: number | undefined;
+  /** HTTP servers: the port mcpx assigned (or the fixed one). */
+  port: number | undefined;
+  /** ISO time the current instance became ready. */
+  readySince: string | undefined;
+  /** Start to ready of the current instance, in ms. */
+  readyMs: number | undefined;
+  restarts: number;
+  lastReload: ReloadResult | undefined;
+  counts: SurfaceCounts | undefined;
+  lastError: string | undefined;
+}
+
+export interface ClusterSnapshot {
+  /** Workspace root. */
+  root: string;
+  /** pid of the `mcpx dev` process. */
+  pid: number;
+  startedAt: string;
+  replicas: ReplicaSnapshot[];
+}

@@ -1,0 +1,103 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { SurfaceCounts } from './state.js';
+
+/** What a server exposes: each primitive by name, with what matters for a diff. */
+export interface Surface {
+  tools: Map<string, string>;
+  resources: Map<string, string>;
+  resourceTemplates: Map<string, string>;
+  prompts: Map<string, string>;
+}
+
+const KINDS = ['tools', 'resources', 'resourceTemplates', 'prompts'] as const;
+
+/**
+ * Lists everything the server's capabilities declare, following pagination. The value kept per
+ * primitive is a stable JSON of its schema-bearing fields, so a changed input schema shows as "~".
+ */
+export async function listSurface(client: Client, timeout: number): Promise<Surface> {
+  const caps = client.getServerCapabilities() ?? {};
+  const options = { timeout };
+  const all = async <T>(
+    page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>,
+  ): Promise<T[]> => {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const result = await page(cursor);
+      items.push(...result.items);
+      cursor = result.nextCursor;
+    } while (cursor !== undefined);
+    return items;
+  };
+  const tools = caps.tools
+    ? await all(async (cursor) => {
+        const r = await client.listTools({ cursor }, options);
+        return { items: r.tools, nextCursor: r.nextCursor };
+      })
+    : [];
+  const resources = caps.resources
+    ? await all(async (cursor) => {
+        const r = await client.listResources({ cursor }, options);
+        return { items: r.resources, nextCursor: r.nextCursor };
+      })
+    : [];
+  const templates = caps.resources
+    ? await all(async (cursor) => {
+        const r = await client.listResourceTemplates({ cursor }, options);
+        return { items: r.resourceTemplates, nextCursor: r.nextCursor };
+      })
+    : [];
+  const prompts = caps.prompts
+    ? await all(async (cursor) => {
+        const r = await client.listPrompts({ cursor }, options);
+        return { items: r.prompts, nextCursor: r.nextCursor };
+      })
+    : [];
+  return {
+    tools: new Map(tools.map((t) => [t.name, stable({ in: t.inputSchema, out: t.outputSchema })])),
+    resources: new Map(resources.map((r) => [r.uri, stable({ mime: r.mimeType })])),
+    resourceTemplates: new Map(templates.map((t) => [t.uriTemplate, stable({ mime: t.mimeType })])),
+    prompts: new Map(prompts.map((p) => [p.name, stable({ args: p.arguments })])),
+  };
+}
+
+export function countSurface(surface: Surface): SurfaceCounts {
+  return {
+    tools: surface.tools.size,
+    resources: surface.resources.size,
+    resourceTemplates: surface.resourceTemplates.size,
+    prompts: surface.prompts.size,
+  };
+}
+
+/**
+ * What changed between two surfaces, as `tools: +get_forecast -ping ~count_words` parts (added,
+ * removed, changed schema); empty when nothing did.
+ */
+export function diffSurface(before: Surface, after: Surface): string[] {
+  const parts: string[] = [];
+  for (const kind of KINDS) {
+    const changes: string[] = [];
+    for (const [name, shape] of after[kind]) {
+      const old = before[kind].get(name);
+      if (old === undefined) changes.push(`+${name}`);
+      else if (old !== shape) changes.push(`~${name}`);
+    }
+    for (const name of before[kind].keys()) if (!after[kind].has(name)) changes.push(`-${name}`);
+    if (changes.length > 0)
+      parts.push(`${kind === 'resourceTemplates' ? 'templates' : kind}: ${changes.join(' ')}`);
+  }
+  return parts;
+}
+
+/** JSON with sorted keys, so two equal schemas compare equal whatever their key order. */
+function stable(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}

@@ -1,0 +1,163 @@
+/** The supervisor's policies, one behaviour each, with fake timers: milliseconds instead of minutes. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../src/supervisor/clock.js';
+import { ExponentialBackoff } from '../../src/supervisor/policies/backoff.js';
+import { CrashLoopBreaker } from '../../src/supervisor/policies/crash-loop.js';
+import { Debouncer } from '../../src/supervisor/policies/debounce.js';
+import { HealthCheck } from '../../src/supervisor/policies/health-check.js';
+import {
+  type StoppableProcess,
+  stopWithLadder,
+} from '../../src/supervisor/policies/shutdown-ladder.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ExponentialBackoff', () => {
+  it('doubles up to the cap and resets after a stable period', () => {
+    const backoff = new ExponentialBackoff({
+      initial: 100,
+      factor: 2,
+      max: 1000,
+      stableAfter: 5000,
+    });
+    expect([1, 2, 3, 4, 5, 6].map(() => backoff.next())).toEqual([100, 200, 400, 800, 1000, 1000]);
+    backoff.noteUptime(4999);
+    expect(backoff.next()).toBe(1000);
+    backoff.noteUptime(5000);
+    expect(backoff.next()).toBe(100);
+  });
+});
+
+describe('CrashLoopBreaker', () => {
+  it('opens after N crashes within the window, not when they are spread out', () => {
+    const breaker = new CrashLoopBreaker({ maxCrashes: 3, window: 1000 });
+    expect(breaker.record(0)).toBe(false);
+    expect(breaker.record(600)).toBe(false);
+    expect(breaker.record(1200)).toBe(false); // the crash at 0 left the window
+    expect(breaker.record(1300)).toBe(true);
+    breaker.reset();
+    expect(breaker.record(1400)).toBe(false);
+  });
+});
+
+describe('Debouncer', () => {
+  it('hands over every key once, 100 ms after the last one of a burst', () => {
+    const flushed: string[][] = [];
+    const debouncer = new Debouncer<string>(
+      100,
+      (keys) => flushed.push([...keys].sort()),
+      systemClock,
+    );
+    debouncer.add('a');
+    vi.advanceTimersByTime(60);
+    debouncer.add('b');
+    debouncer.add('a');
+    vi.advanceTimersByTime(99);
+    expect(flushed).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(flushed).toEqual([['a', 'b']]);
+    debouncer.add('c');
+    debouncer.cancel();
+    vi.advanceTimersByTime(1000);
+    expect(flushed).toEqual([['a', 'b']]);
+  });
+});
+
+describe('HealthCheck', () => {
+  const options = { interval: 1000, timeout: 200, failures: 3 };
+
+  it('is unhealthy after the threshold of failures in a row, once', async () => {
+    const ping = vi.fn(() => Promise.reject(new Error('closed')));
+    const onUnhealthy = vi.fn();
+    const onFailure = vi.fn();
+    const check = new HealthCheck(options, ping, { onUnhealthy, onFailure }, systemClock);
+    check.start();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(onFailure).toHaveBeenCalledTimes(2);
+    expect(onUnhealthy).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(onUnhealthy).toHaveBeenCalledTimes(1);
+    expect(onUnhealthy).toHaveBeenCalledWith(3, expect.any(Error));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(ping).toHaveBeenCalledTimes(3);
+  });
+
+  it('counts a ping that hangs past the timeout as failed, and a success resets the count', async () => {
+    const answers = ['hang', 'hang', 'ok', 'hang', 'hang', 'hang'];
+    const ping = vi.fn(() =>
+      answers.shift() === 'ok' ? Promise.resolve() : new Promise<void>(() => {}),
+    );
+    const onUnhealthy = vi.fn();
+    new HealthCheck(options, ping, { onUnhealthy }, systemClock).start();
+    // Each round: 1000 ms interval + 200 ms timeout.
+    await vi.advanceTimersByTimeAsync(1200 * 2 + 1000 + 1200 * 2);
+    expect(onUnhealthy).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1200);
+    expect(onUnhealthy).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops probing when stopped', async () => {
+    const ping = vi.fn(() => Promise.resolve());
+    const check = new HealthCheck(options, ping, { onUnhealthy: vi.fn() }, systemClock);
+    check.start();
+    await vi.advanceTimersByTimeAsync(2500);
+    check.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(ping).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('stopWithLadder', () => {
+  /** A fake process that exits on the first of the steps in `exitsOn`. */
+  function fakeProcess(
+    exitsOn: 'stdin' | 'SIGTERM' | 'never',
+  ): StoppableProcess & { log: string[] } {
+    let exit: () => void = () => {};
+    const log: string[] = [];
+    return {
+      log,
+      exited: new Promise<void>((resolve) => {
+        exit = resolve;
+      }),
+      closeStdin: () => {
+        log.push(`stdin@${Date.now()}`);
+        if (exitsOn === 'stdin') exit();
+      },
+      signal: (signal) => {
+        log.push(`${signal}@${Date.now()}`);
+        if ((exitsOn === 'SIGTERM' && signal === 'SIGTERM') || signal === 'SIGKILL') exit();
+      },
+    };
+  }
+  const ladder = { graceMs: 2000, termMs: 3000 };
+
+  it('stops at closing stdin for a well-behaved server', async () => {
+    vi.setSystemTime(0);
+    const process = fakeProcess('stdin');
+    await expect(stopWithLadder(process, ladder, systemClock)).resolves.toBe('stdin');
+    expect(process.log).toEqual(['stdin@0']);
+  });
+
+  it('sends SIGTERM after the grace period', async () => {
+    vi.setSystemTime(0);
+    const process = fakeProcess('SIGTERM');
+    const stopped = stopWithLadder(process, ladder, systemClock);
+    await vi.advanceTimersByTimeAsync(2000);
+    await expect(stopped).resolves.toBe('SIGTERM');
+    expect(process.log).toEqual(['stdin@0', 'SIGTERM@2000']);
+  });
+
+  it('SIGKILLs a server that ignores stdin and SIGTERM', async () => {
+    vi.setSystemTime(0);
+    const process = fakeProcess('never');
+    const stopped = stopWithLadder(process, ladder, systemClock);
+    await vi.advanceTimersByTimeAsync(5000);
+    await expect(stopped).resolves.toBe('SIGKILL');
+    expect(process.log).toEqual(['stdin@0', 'SIGTERM@2000', 'SIGKILL@5000']);
+  });
+});
