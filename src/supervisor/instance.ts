@@ -169,13 +169,24 @@ export class Instance {
       instance.readyMs = Math.round(clock.now() - instance.startedAt);
       return instance;
     } catch (error) {
+      if (error instanceof StartError) {
+        await instance.stop({ graceMs: 0, termMs: 1000 }).catch(() => undefined);
+        throw error;
+      }
+      // A dying server closes its pipes just before it exits, so "Connection closed" often wins
+      // the race against the exit: give the exit a moment, since its code says more.
+      const exit =
+        spec.launch === undefined
+          ? undefined
+          : await Promise.race([instance.exited, sleep(clock, 200).then(() => undefined)]);
       await instance.stop({ graceMs: 0, termMs: 1000 }).catch(() => undefined);
-      if (error instanceof StartError) throw error;
-      throw new StartError(
-        error instanceof Error ? error.message : String(error),
-        instance.#exit,
-        instance.stderrTail,
-      );
+      const message =
+        exit === undefined
+          ? error instanceof Error
+            ? error.message
+            : String(error)
+          : `${describeExit(exit)} before it was ready`;
+      throw new StartError(message, exit ?? instance.#exit, instance.stderrTail);
     } finally {
       abort.abort();
     }

@@ -1,0 +1,232 @@
+/**
+ * `mcpx dev` end to end: the built CLI as a child process, real server processes (the example
+ * servers and the misbehaving fixtures), a second CLI process for `mcpx logs --follow`, `mcpx status`
+ * and `mcpx restart` over the control socket, and checks by pid that nothing outlives the cluster.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/logs/event.js';
+import type { ClusterSnapshot } from '../../src/supervisor/state.js';
+import { BIN, mcpx, testPath } from '../helpers/cli.js';
+import { type DevProcess, startDevProcess } from '../helpers/dev-process.js';
+import { isAlive, waitForExit } from '../helpers/processes.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = (name: string): string => join(REPO, 'test/fixtures', `${name}.ts`);
+const started: DevProcess[] = [];
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const dev of started) if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill('SIGKILL');
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** A workspace in a temp folder whose node_modules is the repo's, so the example servers resolve the SDK. */
+async function workspace(servers: Record<string, unknown>, copy: string[] = []): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpx-dev-'));
+  dirs.push(dir);
+  await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  await cp(join(REPO, 'examples/tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'ws', private: true, type: 'module' }));
+  for (const name of copy) await cp(join(REPO, 'examples/servers', name), join(dir, 'servers', name), { recursive: true });
+  await writeFile(join(dir, 'mcpx.json'), JSON.stringify({ mcpServers: servers }, null, 2));
+  return dir;
+}
+
+function dev(dir: string, args: string[] = []): DevProcess {
+  const process = startDevProcess(dir, args);
+  started.push(process);
+  return process;
+}
+
+async function status(dir: string): Promise<ClusterSnapshot> {
+  const result = await mcpx(['status', '--json'], { cwd: dir });
+  expect(result.exitCode, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as ClusterSnapshot;
+}
+
+async function storedEvents(dir: string): Promise<LogEvent[]> {
+  const logs = join(dir, '.mcpx/logs');
+  const files = (await readdir(logs)).filter((f) => f.endsWith('.jsonl'));
+  // Rotated files first (oldest first by name), current.jsonl last.
+  files.sort((a, b) => (a === 'current.jsonl' ? 1 : b === 'current.jsonl' ? -1 : a.localeCompare(b, 'en', { numeric: true })));
+  const events: LogEvent[] = [];
+  for (const file of files) {
+    for (const line of (await readFile(join(logs, file), 'utf8')).split('\n')) if (line !== '') events.push(JSON.parse(line) as LogEvent);
+  }
+  return events;
+}
+
+const example = (name: string, entry: Record<string, unknown>): Record<string, unknown> => ({
+  command: 'node',
+  cwd: `servers/${name}`,
+  ...entry,
+});
+
+describe('a healthy cluster', () => {
+  let dir: string;
+  let cluster: DevProcess;
+  const FLOOD = 20_000;
+
+  it('starts every server and reports each ready', async () => {
+    dir = await workspace(
+      {
+        'text-kit': example('text-kit', { args: ['src/stdio.ts'], role: 'tools' }),
+        docs: example('docs', { args: ['src/http.ts'], transport: 'http', role: 'resources' }),
+        polluter: { command: 'node', args: [fixture('stdout-pollution')], env: { POLLUTE_MS: '300' } },
+        flood: { command: 'node', args: [fixture('stderr-flood')], env: { FLOOD_LINES: String(FLOOD) } },
+      },
+      ['text-kit', 'docs'],
+    );
+    cluster = dev(dir);
+    await cluster.waitFor(/mcpx\s+\| 4 of 4 servers ready in \d+ ms/);
+    expect(await cluster.waitFor(/text-kit\s+\| ready in \d+ ms \(pid \d+\): 3 tools, 0 resources, 0 prompts/)).toBeTruthy();
+    expect(await cluster.waitFor(/docs\s+\| ready in \d+ ms \(pid \d+, port \d+\): 0 tools, \d+ resources/)).toBeTruthy();
+    const snapshot = await status(dir);
+    expect(snapshot.replicas.map((r) => [r.server, r.state])).toEqual([
+      ['text-kit', 'ready'],
+      ['docs', 'ready'],
+      ['polluter', 'ready'],
+      ['flood', 'ready'],
+    ]);
+    const table = await mcpx(['status'], { cwd: dir });
+    expect(table.stdout).toMatch(/text-kit\s+ready\s+\d+/);
+  });
+
+  it('reports stdout pollution, naming the server, the line and the fix', async () => {
+    const line = await cluster.waitFor(/polluter\s+\| wrote to stdout/);
+    expect(line).toContain('"debug: cache warmed"');
+    expect(line).toContain('Log to stderr instead');
+    expect((await status(dir)).replicas.find((r) => r.server === 'polluter')?.state).toBe('ready');
+  });
+
+  it('keeps every line of a stderr flood, in order, in the JSONL store', async () => {
+    await cluster.waitFor(new RegExp(`flood\\s+\\| DONE ${FLOOD}`), 60_000);
+    const lines = (await storedEvents(dir)).filter((e) => e.server === 'flood' && e.msg.startsWith('line '));
+    expect(lines).toHaveLength(FLOOD);
+    expect(lines.every((e, i) => e.msg.startsWith(`line ${i + 1} `))).toBe(true);
+    expect(lines.every((e) => e.stream === 'stderr' && e.level === 'info')).toBe(true);
+  });
+
+  it('`mcpx logs --follow` in a second process sees events from every server', async () => {
+    const follower = spawn(process.execPath, [BIN, 'logs', '--follow', '--json', '-n', '200000'], {
+      cwd: dir,
+      env: { ...process.env, PATH: testPath(), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const seen = new Set<string>();
+    let buffer = '';
+    const all = new Promise<void>((resolve) => {
+      follower.stdout.setEncoding('utf8').on('data', (text: string) => {
+        buffer += text;
+        const lines = buffer.split('\n');
+        buffer = lines.pop() ?? '';
+        for (const line of lines) seen.add((JSON.parse(line) as LogEvent).server);
+        if (['text-kit', 'docs', 'polluter', 'flood', 'mcpx'].every((s) => seen.has(s))) resolve();
+      });
+    });
+    try {
+      await all;
+      // New events arrive while following: a restart through the control channel makes some.
+      const restarted = await mcpx(['restart', 'text-kit'], { cwd: dir });
+      expect(restarted.exitCode, restarted.stderr).toBe(0);
+      expect(restarted.stdout).toContain('Restarted text-kit');
+    } finally {
+      follower.kill('SIGTERM');
+      expect(await waitForExit(follower.pid ?? -1, 5000)).toBe(true);
+    }
+  });
+
+  it('reloads a stdio server on a code change and says what changed in its surface', async () => {
+    const added = await mcpx(['new', 'tool', 'sum_numbers', '--server', 'text-kit'], { cwd: dir });
+    expect(added.exitCode, added.stderr).toBe(0);
+    await cluster.waitFor(/text-kit\s+\| reloaded in \d+ ms: tools: \+sum_numbers/);
+    const replica = (await status(dir)).replicas.find((r) => r.server === 'text-kit');
+    expect(replica?.counts?.tools).toBe(4);
+    expect(replica?.lastReload?.ok).toBe(true);
+  });
+
+  it('reloads an HTTP server blue/green and serves the edit on its new port', async () => {
+    const before = (await status(dir)).replicas.find((r) => r.server === 'docs');
+    await writeFile(join(dir, 'servers/docs/data/release-notes.md'), '# Release notes\n\nmcpx reloads.\n');
+    await cluster.waitFor(/docs\s+\| reloaded in \d+ ms: resources: \+docs:\/\/release-notes/);
+    const after = (await status(dir)).replicas.find((r) => r.server === 'docs');
+    expect(after?.pid).not.toBe(before?.pid);
+    expect(await waitForExit(before?.pid ?? -1, 5000)).toBe(true);
+    const client = new Client({ name: 'e2e', version: '0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${after?.port}/mcp`)));
+    try {
+      const { contents } = await client.readResource({ uri: 'docs://release-notes' });
+      expect(JSON.stringify(contents)).toContain('mcpx reloads.');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stops every server on SIGINT and exits 0', async () => {
+    const pids = (await status(dir)).replicas.map((r) => r.pid ?? -1);
+    cluster.child.kill('SIGINT');
+    expect((await cluster.exited).code).toBe(0);
+    for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).toBe(false);
+    await expect(readdir(join(dir, '.mcpx/pids'))).resolves.toEqual([]);
+  });
+});
+
+describe('misbehaving servers', () => {
+  it('stops a crash loop, restarts crashes and hung servers, and SIGKILLs one that ignores SIGTERM', async () => {
+    const dir = await workspace({
+      crasher: { command: 'node', args: [fixture('crash-at-start')] },
+      later: { command: 'node', args: [fixture('crash-later')], env: { CRASH_AFTER_MS: '400' } },
+      hang: { command: 'node', args: [fixture('hang')], env: { HANG_AFTER_MS: '300' }, health: { interval: 200, timeout: 150, failures: 3 } },
+      stubborn: { command: 'node', args: [fixture('ignore-sigterm')] },
+    });
+    const cluster = dev(dir);
+    const loop = await cluster.waitFor(/crasher\s+\| .*Crash loop: 5 failures/, 30_000);
+    expect(loop).toContain('exited with code 3 before it was ready');
+    expect(loop).toContain('last stderr: ERROR cannot open database: ENOENT /nope');
+    expect(loop).toContain('`mcpx restart crasher`');
+    expect(await cluster.waitFor(/later\s+\| crashed: exited with code 1.*restarting in \d+ ms/)).toBeTruthy();
+    await cluster.waitFor(/hang\s+\| unhealthy: 3 pings in a row got no answer; restarted it/);
+    const snapshot = await status(dir);
+    expect(snapshot.replicas.find((r) => r.server === 'crasher')?.state).toBe('crashed');
+    expect(snapshot.replicas.find((r) => r.server === 'hang')?.restarts).toBeGreaterThanOrEqual(1);
+    const stubborn = snapshot.replicas.find((r) => r.server === 'stubborn')?.pid ?? -1;
+    expect(isAlive(stubborn)).toBe(true);
+
+    cluster.child.kill('SIGTERM');
+    await cluster.waitFor(/stubborn\s+\| pid \d+ ignored stdin close and SIGTERM; killed it with SIGKILL/, 15_000);
+    expect((await cluster.exited).code).toBe(0);
+    expect(isAlive(stubborn)).toBe(false);
+  }, 60_000);
+});
+
+describe('when mcpx itself is killed', () => {
+  it('leaves no process behind: servers see stdin close or their parent go, and the next run reaps the rest', async () => {
+    const dir = await workspace({
+      good: { command: 'node', args: [fixture('good-stdio')] },
+      web: { command: 'node', args: [fixture('good-http')], transport: 'http' },
+      stubborn: { command: 'node', args: [fixture('ignore-sigterm')] },
+    });
+    const first = dev(dir);
+    await first.waitFor(/3 of 3 servers ready/);
+    const pids = Object.fromEntries((await status(dir)).replicas.map((r) => [r.server, r.pid ?? -1]));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(await waitForExit(pids.good!, 5000), 'stdio server exits on stdin EOF').toBe(true);
+    expect(await waitForExit(pids.web!, 5000), 'http server exits when its parent dies').toBe(true);
+    expect(isAlive(pids.stubborn!), 'a server that ignores everything is still there').toBe(true);
+
+    const second = dev(dir, ['--no-watch']);
+    await second.waitFor(new RegExp(`stopped pid ${pids.stubborn} \\(stubborn\\) left running by an earlier mcpx`));
+    expect(await waitForExit(pids.stubborn!, 5000)).toBe(true);
+    await second.waitFor(/3 of 3 servers ready/);
+    second.child.kill('SIGINT');
+    expect((await second.exited).code).toBe(0);
+  }, 60_000);
+});
