@@ -4,7 +4,8 @@ import { dirFlag } from '../cli/flags.js';
 import type { ClusterSnapshot } from '../supervisor/state.js';
 
 export default class Dev extends BaseCommand {
-  static override summary = 'Run every server of the workspace, with live reload, health checks and merged logs.';
+  static override summary =
+    'Run every server of the workspace, with live reload, health checks and merged logs.';
   static override description = `Starts each server of mcpx.json (each replica in its own process group) and connects to it as an MCP client: stdio servers over their stdin/stdout, HTTP servers on a free port passed as PORT. A server is ready once initialize is done and its tools, resources and prompts are listed.
 
 While it runs, mcpx pings every server (health.interval, default 5 s) and restarts one that stops answering (health.failures in a row, default 3) or crashes, with exponential backoff; after 5 crashes within 30 s it stops trying until a file changes or you run \`mcpx restart <server>\`. A change to a server's files reloads it blue/green: the new instance starts, and the old one serves until the new one is ready (or keeps serving if the new one fails). The reload reports which tools, resources and prompts were added, removed or changed.
@@ -15,7 +16,10 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
 
   static override examples = [
     { command: '<%= config.bin %> dev', description: 'Run every server of the workspace.' },
-    { command: '<%= config.bin %> dev --server docs,text-kit --no-watch', description: 'Run two servers, without live reload.' },
+    {
+      command: '<%= config.bin %> dev --server docs,text-kit --no-watch',
+      description: 'Run two servers, without live reload.',
+    },
   ];
 
   static override flags = {
@@ -25,7 +29,11 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
       delimiter: ',',
       multiple: true,
     }),
-    watch: Flags.boolean({ allowNo: true, default: true, summary: 'Reload a server when its files change (--no-watch to turn off).' }),
+    watch: Flags.boolean({
+      allowNo: true,
+      default: true,
+      summary: 'Reload a server when its files change (--no-watch to turn off).',
+    }),
     dir: dirFlag,
   };
 

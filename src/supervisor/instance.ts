@@ -49,8 +49,8 @@ export interface ExitInfo {
   error?: Error;
 }
 
-/** The last stderr lines kept for crash reports. */
-const STDERR_TAIL = 8;
+/** The last stderr lines kept for crash reports (a stack trace is long; its message comes first). */
+const STDERR_TAIL = 40;
 
 /** Why an instance did not become ready: the exit, or a timeout, with the last stderr lines. */
 export class StartError extends Error {

@@ -148,11 +148,13 @@ export class Replica {
       this.#health?.stop();
       this.#current = next;
       this.#becameReady(next);
-      await this.#retire(old);
       const changes = diffSurface(old.surface, next.surface);
       const message =
         changes.length === 0 ? 'same tools, resources and prompts' : changes.join('; ');
       this.#lastReload = { at: new Date(this.#clock.now()).toISOString(), ok: true, message };
+      // The new instance serves from here on; the old one is stopped after saying so (its
+      // shutdown may take seconds, and only this replica's queue waits for it).
+      const retired = this.#retire(old);
       await this.deps.emit({
         stream: 'mcpx',
         level: 'info',
@@ -163,6 +165,7 @@ export class Replica {
             : ' (clients that ignore notifications/tools/list_changed must reconnect to see it)'),
         data: { changes },
       });
+      await retired;
     });
   }
 
@@ -350,8 +353,14 @@ export class Replica {
   }
 }
 
+/**
+ * The exit plus the last meaningful stderr lines: stack frames, caret lines and Node's version
+ * banner are left out, so an uncaught error shows its message and where it was thrown.
+ */
 function crashMessage(what: string, stderr: readonly string[]): string {
-  const tail = stderr.slice(-5).filter((line) => line.trim() !== '');
+  const tail = stderr
+    .filter((line) => line.trim() !== '' && !/^\s+at |^\s*\^+\s*$|^Node\.js v\d/.test(line))
+    .slice(-5);
   return tail.length === 0 ? what : `${what}; last stderr: ${tail.join(' | ')}`;
 }
 

@@ -115,6 +115,12 @@ export class Supervisor {
       return { ...common, url: entry.url, headers };
     }
     const env = serverEnvironment(entry, role, parentEnv);
+    const node = entry.command === 'node';
+    // Node's compile cache lets every start after the first skip recompiling the SDK and the
+    // server: most of a reload's cost (see bench/reload.js). Kept in .mcpx/ with the run state.
+    if (node && env.NODE_COMPILE_CACHE === undefined) {
+      env.NODE_COMPILE_CACHE = join(workspace.root, '.mcpx', 'compile-cache');
+    }
     let port: number | undefined;
     let url: string | undefined;
     if (transport === 'http') {
@@ -128,7 +134,7 @@ export class Supervisor {
       url,
       launch: {
         // `node` is the Node that runs mcpx: scaffolded TypeScript servers need a Node that strips types.
-        command: entry.command === 'node' ? process.execPath : (entry.command ?? ''),
+        command: node ? process.execPath : (entry.command ?? ''),
         args: entry.args ?? [],
         cwd: resolve(workspace.root, entry.cwd ?? '.'),
         env,
@@ -210,7 +216,10 @@ export class Supervisor {
   async stop(): Promise<void> {
     await this.#watcher?.close();
     await Promise.all(this.replicas.map((replica) => replica.stop()));
-    await this.#note('info', `stopped ${this.replicas.length} server${this.replicas.length === 1 ? '' : 's'}`);
+    await this.#note(
+      'info',
+      `stopped ${this.replicas.length} server${this.replicas.length === 1 ? '' : 's'}`,
+    );
   }
 
   async #note(level: LogEvent['level'], msg: string, server = CLUSTER): Promise<void> {

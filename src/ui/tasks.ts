@@ -32,7 +32,12 @@ export function taskRunner(options: { quiet?: boolean } = {}): StepRunner {
         exitOnError: true,
         silentRendererCondition: options.quiet === true,
         fallbackRendererCondition: !process.stderr.isTTY,
-        rendererOptions: { timer: PRESET_TIMER, collapseErrors: true, collapseSkips: false, logger },
+        rendererOptions: {
+          timer: PRESET_TIMER,
+          collapseErrors: true,
+          collapseSkips: false,
+          logger,
+        },
         fallbackRendererOptions: { timer: PRESET_TIMER, logger },
       },
     );

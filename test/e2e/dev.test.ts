@@ -23,7 +23,8 @@ const started: DevProcess[] = [];
 const dirs: string[] = [];
 
 afterAll(async () => {
-  for (const dev of started) if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill('SIGKILL');
+  for (const dev of started)
+    if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill('SIGKILL');
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
@@ -33,8 +34,12 @@ async function workspace(servers: Record<string, unknown>, copy: string[] = []):
   dirs.push(dir);
   await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   await cp(join(REPO, 'examples/tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'ws', private: true, type: 'module' }));
-  for (const name of copy) await cp(join(REPO, 'examples/servers', name), join(dir, 'servers', name), { recursive: true });
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'ws', private: true, type: 'module' }),
+  );
+  for (const name of copy)
+    await cp(join(REPO, 'examples/servers', name), join(dir, 'servers', name), { recursive: true });
   await writeFile(join(dir, 'mcpx.json'), JSON.stringify({ mcpServers: servers }, null, 2));
   return dir;
 }
@@ -55,10 +60,17 @@ async function storedEvents(dir: string): Promise<LogEvent[]> {
   const logs = join(dir, '.mcpx/logs');
   const files = (await readdir(logs)).filter((f) => f.endsWith('.jsonl'));
   // Rotated files first (oldest first by name), current.jsonl last.
-  files.sort((a, b) => (a === 'current.jsonl' ? 1 : b === 'current.jsonl' ? -1 : a.localeCompare(b, 'en', { numeric: true })));
+  files.sort((a, b) =>
+    a === 'current.jsonl'
+      ? 1
+      : b === 'current.jsonl'
+        ? -1
+        : a.localeCompare(b, 'en', { numeric: true }),
+  );
   const events: LogEvent[] = [];
   for (const file of files) {
-    for (const line of (await readFile(join(logs, file), 'utf8')).split('\n')) if (line !== '') events.push(JSON.parse(line) as LogEvent);
+    for (const line of (await readFile(join(logs, file), 'utf8')).split('\n'))
+      if (line !== '') events.push(JSON.parse(line) as LogEvent);
   }
   return events;
 }
@@ -79,15 +91,31 @@ describe('a healthy cluster', () => {
       {
         'text-kit': example('text-kit', { args: ['src/stdio.ts'], role: 'tools' }),
         docs: example('docs', { args: ['src/http.ts'], transport: 'http', role: 'resources' }),
-        polluter: { command: 'node', args: [fixture('stdout-pollution')], env: { POLLUTE_MS: '300' } },
-        flood: { command: 'node', args: [fixture('stderr-flood')], env: { FLOOD_LINES: String(FLOOD) } },
+        polluter: {
+          command: 'node',
+          args: [fixture('stdout-pollution')],
+          env: { POLLUTE_MS: '300' },
+        },
+        flood: {
+          command: 'node',
+          args: [fixture('stderr-flood')],
+          env: { FLOOD_LINES: String(FLOOD) },
+        },
       },
       ['text-kit', 'docs'],
     );
     cluster = dev(dir);
     await cluster.waitFor(/mcpx\s+\| 4 of 4 servers ready in \d+ ms/);
-    expect(await cluster.waitFor(/text-kit\s+\| ready in \d+ ms \(pid \d+\): 3 tools, 0 resources, 0 prompts/)).toBeTruthy();
-    expect(await cluster.waitFor(/docs\s+\| ready in \d+ ms \(pid \d+, port \d+\): 0 tools, \d+ resources/)).toBeTruthy();
+    expect(
+      await cluster.waitFor(
+        /text-kit\s+\| ready in \d+ ms \(pid \d+\): 3 tools, 0 resources, 0 prompts/,
+      ),
+    ).toBeTruthy();
+    expect(
+      await cluster.waitFor(
+        /docs\s+\| ready in \d+ ms \(pid \d+, port \d+\): 0 tools, \d+ resources/,
+      ),
+    ).toBeTruthy();
     const snapshot = await status(dir);
     expect(snapshot.replicas.map((r) => [r.server, r.state])).toEqual([
       ['text-kit', 'ready'],
@@ -108,7 +136,9 @@ describe('a healthy cluster', () => {
 
   it('keeps every line of a stderr flood, in order, in the JSONL store', async () => {
     await cluster.waitFor(new RegExp(`flood\\s+\\| DONE ${FLOOD}`), 60_000);
-    const lines = (await storedEvents(dir)).filter((e) => e.server === 'flood' && e.msg.startsWith('line '));
+    const lines = (await storedEvents(dir)).filter(
+      (e) => e.server === 'flood' && e.msg.startsWith('line '),
+    );
     expect(lines).toHaveLength(FLOOD);
     expect(lines.every((e, i) => e.msg.startsWith(`line ${i + 1} `))).toBe(true);
     expect(lines.every((e) => e.stream === 'stderr' && e.level === 'info')).toBe(true);
@@ -152,15 +182,36 @@ describe('a healthy cluster', () => {
     expect(replica?.lastReload?.ok).toBe(true);
   });
 
+  it('keeps the old instance serving when the new code fails to start, and says why', async () => {
+    const before = (await status(dir)).replicas.find((r) => r.server === 'text-kit');
+    const file = join(dir, 'servers/text-kit/src/tools/index.ts');
+    const good = await readFile(file, 'utf8');
+    await writeFile(file, `${good}\nthrow new Error('broken on purpose');\n`);
+    const failed = await cluster.waitFor(
+      /text-kit\s+\| reload failed, still serving the previous version: /,
+    );
+    expect(failed).toContain('broken on purpose');
+    const during = (await status(dir)).replicas.find((r) => r.server === 'text-kit');
+    expect(during).toMatchObject({ state: 'ready', pid: before?.pid });
+    expect(during?.lastReload?.ok).toBe(false);
+    await writeFile(file, good);
+    await cluster.waitFor(/text-kit\s+\| reloaded in \d+ ms: same tools, resources and prompts/);
+  });
+
   it('reloads an HTTP server blue/green and serves the edit on its new port', async () => {
     const before = (await status(dir)).replicas.find((r) => r.server === 'docs');
-    await writeFile(join(dir, 'servers/docs/data/release-notes.md'), '# Release notes\n\nmcpx reloads.\n');
+    await writeFile(
+      join(dir, 'servers/docs/data/release-notes.md'),
+      '# Release notes\n\nmcpx reloads.\n',
+    );
     await cluster.waitFor(/docs\s+\| reloaded in \d+ ms: resources: \+docs:\/\/release-notes/);
     const after = (await status(dir)).replicas.find((r) => r.server === 'docs');
     expect(after?.pid).not.toBe(before?.pid);
     expect(await waitForExit(before?.pid ?? -1, 5000)).toBe(true);
     const client = new Client({ name: 'e2e', version: '0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${after?.port}/mcp`)));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${after?.port}/mcp`)),
+    );
     try {
       const { contents } = await client.readResource({ uri: 'docs://release-notes' });
       expect(JSON.stringify(contents)).toContain('mcpx reloads.');
@@ -183,7 +234,12 @@ describe('misbehaving servers', () => {
     const dir = await workspace({
       crasher: { command: 'node', args: [fixture('crash-at-start')] },
       later: { command: 'node', args: [fixture('crash-later')], env: { CRASH_AFTER_MS: '400' } },
-      hang: { command: 'node', args: [fixture('hang')], env: { HANG_AFTER_MS: '300' }, health: { interval: 200, timeout: 150, failures: 3 } },
+      hang: {
+        command: 'node',
+        args: [fixture('hang')],
+        env: { HANG_AFTER_MS: '300' },
+        health: { interval: 200, timeout: 150, failures: 3 },
+      },
       stubborn: { command: 'node', args: [fixture('ignore-sigterm')] },
     });
     const cluster = dev(dir);
@@ -191,7 +247,9 @@ describe('misbehaving servers', () => {
     expect(loop).toContain('exited with code 3 before it was ready');
     expect(loop).toContain('last stderr: ERROR cannot open database: ENOENT /nope');
     expect(loop).toContain('`mcpx restart crasher`');
-    expect(await cluster.waitFor(/later\s+\| crashed: exited with code 1.*restarting in \d+ ms/)).toBeTruthy();
+    expect(
+      await cluster.waitFor(/later\s+\| crashed: exited with code 1.*restarting in \d+ ms/),
+    ).toBeTruthy();
     await cluster.waitFor(/hang\s+\| unhealthy: 3 pings in a row got no answer; restarted it/);
     const snapshot = await status(dir);
     expect(snapshot.replicas.find((r) => r.server === 'crasher')?.state).toBe('crashed');
@@ -200,7 +258,10 @@ describe('misbehaving servers', () => {
     expect(isAlive(stubborn)).toBe(true);
 
     cluster.child.kill('SIGTERM');
-    await cluster.waitFor(/stubborn\s+\| pid \d+ ignored stdin close and SIGTERM; killed it with SIGKILL/, 15_000);
+    await cluster.waitFor(
+      /stubborn\s+\| pid \d+ ignored stdin close and SIGTERM; killed it with SIGKILL/,
+      15_000,
+    );
     expect((await cluster.exited).code).toBe(0);
     expect(isAlive(stubborn)).toBe(false);
   }, 60_000);
@@ -215,7 +276,9 @@ describe('when mcpx itself is killed', () => {
     });
     const first = dev(dir);
     await first.waitFor(/3 of 3 servers ready/);
-    const pids = Object.fromEntries((await status(dir)).replicas.map((r) => [r.server, r.pid ?? -1]));
+    const pids = Object.fromEntries(
+      (await status(dir)).replicas.map((r) => [r.server, r.pid ?? -1]),
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     expect(await waitForExit(pids.good!, 5000), 'stdio server exits on stdin EOF').toBe(true);
@@ -223,7 +286,9 @@ describe('when mcpx itself is killed', () => {
     expect(isAlive(pids.stubborn!), 'a server that ignores everything is still there').toBe(true);
 
     const second = dev(dir, ['--no-watch']);
-    await second.waitFor(new RegExp(`stopped pid ${pids.stubborn} \\(stubborn\\) left running by an earlier mcpx`));
+    await second.waitFor(
+      new RegExp(`stopped pid ${pids.stubborn} \\(stubborn\\) left running by an earlier mcpx`),
+    );
     expect(await waitForExit(pids.stubborn!, 5000)).toBe(true);
     await second.waitFor(/3 of 3 servers ready/);
     second.child.kill('SIGINT');

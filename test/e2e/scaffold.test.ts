@@ -114,7 +114,9 @@ describe('a scaffolded workspace', () => {
       reject: false,
     });
     expect(test.exitCode, test.stdout + test.stderr).toBe(0);
-    expect(stripVTControlCharacters(test.stdout).match(/Test Files {2}\d+ passed/g)).toHaveLength(SERVERS.length);
+    expect(stripVTControlCharacters(test.stdout).match(/Test Files {2}\d+ passed/g)).toHaveLength(
+      SERVERS.length,
+    );
   }, 180_000);
 
   it.each(SERVERS)('serves $name to an SDK Client over $transport', async (server) => {

@@ -51,7 +51,11 @@ export function startDevProcess(cwd: string, args: readonly string[] = []): DevP
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.slice(-40).join('\n')}`));
+          reject(
+            new Error(
+              `no line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.slice(-40).join('\n')}`,
+            ),
+          );
         }, timeoutMs);
         waiters.push({
           pattern,
