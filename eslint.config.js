@@ -73,6 +73,7 @@ export default tseslint.config(
       'src/scaffold/**/*.ts',
       'src/supervisor/**/*.ts',
       'src/logs/**/*.ts',
+      'src/control/**/*.ts',
       'src/gateway/**/*.ts',
     ],
     rules: restrict(

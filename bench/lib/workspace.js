@@ -72,11 +72,15 @@ export function run(command, args, options = {}) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       try {
         process.kill(-child.pid, signal);
-      } catch {}
+      } catch {
+        // The group is gone already.
+      }
       const timer = setTimeout(() => {
         try {
           process.kill(-child.pid, 'SIGKILL');
-        } catch {}
+        } catch {
+          // Exited meanwhile.
+        }
       }, 8000);
       await exited;
       clearTimeout(timer);

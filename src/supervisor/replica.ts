@@ -237,6 +237,7 @@ export class Replica {
       msg: `starting ${describeLaunch(spec)}`,
     });
     // An exit before start() resolves is start()'s to report; after that it is a crash.
+    // eslint-disable-next-line prefer-const -- assigned after start() resolves; read by onExit before that
     let started: Instance | undefined;
     const crashed = (instance: Instance, exit: ExitInfo): void =>
       void this.#enqueue(() => this.#crashed(instance, exit));

@@ -1,12 +1,14 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { ListResult } from '../services/list.js';
 import { out } from './colors.js';
 
-/** Columns padded to the widest cell; colour only where stdout supports it. */
+/** Columns padded to the widest cell, measured without ANSI codes, so coloured cells align too. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const width = (cell: string): number => stripVTControlCharacters(cell).length;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => width(r[i] ?? ''))));
   const line = (cells: readonly string[]): string =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - width(c))))
       .join('  ')
       .trimEnd();
   return [out.bold(line(header)), ...rows.map(line)].join('\n');

@@ -1,0 +1,24 @@
+import { ControlClient } from '../control/client.js';
+import { findWorkspaceRoot } from '../manifest/load.js';
+
+export interface RestartResult {
+  server: string;
+  /** How many replicas `mcpx dev` stopped and started again. */
+  restarted: number;
+}
+
+/**
+ * Asks the `mcpx dev` running for the workspace that holds `dir` to restart every replica of
+ * `server`, and waits until it has. The running cluster decides which names exist (an edited
+ * mcpx.json may not be loaded yet), so an unknown name is its error, passed on as it is.
+ */
+export async function restartServer(dir: string, server: string): Promise<RestartResult> {
+  const root = await findWorkspaceRoot(dir);
+  const client = await ControlClient.connect(root);
+  try {
+    const { restarted } = await client.restart(server);
+    return { server, restarted };
+  } finally {
+    client.close();
+  }
+}

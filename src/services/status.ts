@@ -1,0 +1,17 @@
+import { ControlClient } from '../control/client.js';
+import { findWorkspaceRoot } from '../manifest/load.js';
+import type { ClusterSnapshot } from '../supervisor/state.js';
+
+/**
+ * The state of every replica of the `mcpx dev` running for the workspace that holds `dir`.
+ * Throws McpxError (exit 4) when none runs there.
+ */
+export async function clusterStatus(dir: string): Promise<ClusterSnapshot> {
+  const root = await findWorkspaceRoot(dir);
+  const client = await ControlClient.connect(root);
+  try {
+    return await client.status();
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,144 @@
+import type { ClusterSnapshot, ReplicaSnapshot, ReplicaState } from '../supervisor/state.js';
+import { out } from './colors.js';
+import { table } from './tables.js';
+
+export interface StatusTableOptions {
+  /** The time ages are measured to. Default: now. */
+  now?: Date;
+  /** Terminal width the rows should fit; LAST ERROR is cut to fit. Default: stdout's, or 160. */
+  width?: number;
+}
+
+const HEADER = [
+  'SERVER',
+  'STATE',
+  'PID',
+  'PORT',
+  'UPTIME',
+  'RESTARTS',
+  'TOOLS/RES/PROMPTS',
+  'LAST RELOAD',
+  'LAST ERROR',
+] as const;
+
+/** LAST ERROR never gets narrower than this, even on a narrow terminal: it would say nothing. */
+const MIN_ERROR_WIDTH = 24;
+
+/**
+ * The cluster of `mcpx status`: a summary line, then one row per replica. A server with several
+ * replicas shows each as `name#i`, with the same 0-based index as `mcpx logs`. Resources count
+ * resources and resource templates as `2+1` (just `2` without templates). UPTIME is the time since
+ * the current instance became ready.
+ *
+ * ```
+ * mcpx dev (pid 4242) in /work/shop, up 5m12s: 2 of 4 replicas ready
+ * SERVER    STATE    PID   PORT   UPTIME  RESTARTS  TOOLS/RES/PROMPTS  LAST RELOAD     LAST ERROR
+ * text-kit  ready    4301  -      3m04s   0         3/0/0              ok 2m10s ago    -
+ * docs#0    ready    4302  43117  5m10s   0         0/3+1/0            -               -
+ * docs#1    backoff  -     43118  -       2         -                  -               exited with code 1: ERROR c…
+ * writing   crashed  -     -      -       5         -                  failed 12s ago  exited with code 3 five tim…
+ * ```
+ */
+export function formatStatus(snapshot: ClusterSnapshot, options: StatusTableOptions = {}): string {
+  const now = (options.now ?? new Date()).getTime();
+  const ready = snapshot.replicas.filter((r) => r.state === 'ready').length;
+  const summary = `mcpx dev (pid ${snapshot.pid}) in ${snapshot.root}, up ${since(snapshot.startedAt, now)}`;
+  if (snapshot.replicas.length === 0) {
+    return `${summary}: no servers running (none enabled in mcpx.json).`;
+  }
+
+  const replicasOf = new Map<string, number>();
+  for (const r of snapshot.replicas) replicasOf.set(r.server, (replicasOf.get(r.server) ?? 0) + 1);
+  const rows = snapshot.replicas.map((r) => [
+    (replicasOf.get(r.server) ?? 1) > 1 ? `${r.server}#${r.replica}` : r.server,
+    r.state,
+    r.pid === undefined ? '-' : String(r.pid),
+    r.port === undefined ? '-' : String(r.port),
+    r.readySince === undefined || !isUp(r.state) ? '-' : since(r.readySince, now),
+    String(r.restarts),
+    counts(r),
+    r.lastReload === undefined
+      ? '-'
+      : `${r.lastReload.ok ? 'ok' : 'failed'} ${since(r.lastReload.at, now)} ago`,
+    oneLine(r.lastError ?? '-'),
+  ]);
+
+  // Cut LAST ERROR to what is left of the width by the other columns and their 2-space gaps.
+  const width = options.width ?? (process.stdout.columns || 160);
+  const used = HEADER.slice(0, -1).reduce(
+    (sum, header, i) =>
+      sum + Math.max(header.length, ...rows.map((row) => row[i]?.length ?? 0)) + 2,
+    0,
+  );
+  const room = Math.max(MIN_ERROR_WIDTH, width - used);
+  for (const row of rows) row[row.length - 1] = truncate(row.at(-1) ?? '', room);
+
+  // table() pads by string length, so colour goes in after it: the STATE cell of every row starts
+  // right after the SERVER column and its 2-space gap.
+  const stateAt = Math.max(HEADER[0].length, ...rows.map((row) => row[0]?.length ?? 0)) + 2;
+  const lines = table(HEADER, rows).split('\n');
+  const painted = lines.map((line, i) => {
+    const replica = snapshot.replicas[i - 1];
+    if (i === 0 || replica === undefined) return line;
+    const state = replica.state;
+    return `${line.slice(0, stateAt)}${paint(state)}${line.slice(stateAt + state.length)}`;
+  });
+  return [`${summary}: ${ready} of ${snapshot.replicas.length} replicas ready`, ...painted].join(
+    '\n',
+  );
+}
+
+/**
+ * `12s`, `3m04s`, `1h02m`, `2d05h`: two units at most, enough to tell a fresh restart from a long
+ * run at a glance.
+ */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const two = (n: number): string => String(n).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${two(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86_400)}d${two(Math.floor(s / 3600) % 24)}h`;
+}
+
+function since(iso: string, now: number): string {
+  const at = Date.parse(iso);
+  return Number.isNaN(at) ? '?' : formatDuration(now - at);
+}
+
+/** States in which the current instance has been ready at some point and still runs. */
+function isUp(state: ReplicaState): boolean {
+  return state === 'ready' || state === 'unhealthy';
+}
+
+function counts(r: ReplicaSnapshot): string {
+  if (r.counts === undefined) return '-';
+  const { tools, resources, resourceTemplates, prompts } = r.counts;
+  const res = resourceTemplates > 0 ? `${resources}+${resourceTemplates}` : String(resources);
+  return `${tools}/${res}/${prompts}`;
+}
+
+function paint(state: ReplicaState): string {
+  switch (state) {
+    case 'ready':
+      return out.green(state);
+    case 'starting':
+    case 'backoff':
+      return out.yellow(state);
+    case 'unhealthy':
+    case 'crashed':
+      return out.red(state);
+    case 'stopping':
+    case 'stopped':
+      return out.gray(state);
+  }
+}
+
+/** Errors can hold stack traces and server output: one line, whitespace squeezed. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

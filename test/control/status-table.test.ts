@@ -1,0 +1,68 @@
+// The table of `mcpx status`, from a fixed snapshot and a fixed clock.
+import { stripVTControlCharacters } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { out } from '../../src/ui/colors.js';
+import { formatDuration, formatStatus } from '../../src/ui/status-table.js';
+import { CLUSTER } from './cluster.js';
+
+const NOW = new Date('2026-11-24T10:05:12.000Z');
+
+describe('formatStatus', () => {
+  const level = out.level;
+  afterEach(() => {
+    out.level = level;
+  });
+
+  it('prints a summary and one row per replica', () => {
+    out.level = 0;
+    expect(formatStatus(CLUSTER, { now: NOW, width: 120 })).toBe(
+      [
+        'mcpx dev (pid 4242) in /work/shop, up 5m12s: 2 of 4 replicas ready',
+        'SERVER    STATE    PID   PORT   UPTIME  RESTARTS  TOOLS/RES/PROMPTS  LAST RELOAD     LAST ERROR',
+        'text-kit  ready    4301  -      3m04s   0         3/0/0              ok 2m10s ago    -',
+        'docs#0    ready    4302  43117  5m10s   0         0/3+1/0            -               -',
+        'docs#1    backoff  -     43118  -       2         -                  -               exited with code 1: ERROR cannot o…',
+        'writing   crashed  -     -      -       5         -                  failed 12s ago  exited with code 3 five times in 1…',
+      ].join('\n'),
+    );
+  });
+
+  it('colours the state without moving the columns', () => {
+    out.level = 0;
+    const plain = formatStatus(CLUSTER, { now: NOW, width: 200 });
+    out.level = 1;
+    const coloured = formatStatus(CLUSTER, { now: NOW, width: 200 });
+    expect(coloured).toContain('\u001b[32mready\u001b[39m');
+    expect(coloured).toContain('\u001b[33mbackoff\u001b[39m');
+    expect(coloured).toContain('\u001b[31mcrashed\u001b[39m');
+    expect(stripVTControlCharacters(coloured)).toBe(plain);
+  });
+
+  it('keeps LAST ERROR readable on a narrow terminal', () => {
+    out.level = 0;
+    const lines = formatStatus(CLUSTER, { now: NOW, width: 40 }).split('\n');
+    expect(lines[4]).toMatch(/ {2}exited with code 1: ERR…$/);
+  });
+
+  it('says so when the cluster runs nothing', () => {
+    expect(formatStatus({ ...CLUSTER, replicas: [] }, { now: NOW })).toBe(
+      'mcpx dev (pid 4242) in /work/shop, up 5m12s: no servers running (none enabled in mcpx.json).',
+    );
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [12_400, '12s'],
+    [59_999, '59s'],
+    [60_000, '1m00s'],
+    [184_000, '3m04s'],
+    [3_720_000, '1h02m'],
+    [86_399_000, '23h59m'],
+    [2 * 86_400_000 + 5 * 3_600_000, '2d05h'],
+    [-5000, '0s'],
+  ])('%d ms is %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
