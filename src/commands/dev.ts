@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { dirFlag } from '../cli/flags.js';
-import type { ClusterSnapshot } from '../supervisor/state.js';
 
 export default class Dev extends BaseCommand {
   static override summary =
@@ -35,37 +34,53 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
       summary: 'Reload a server when its files change (--no-watch to turn off).',
     }),
     dir: dirFlag,
+    // BaseCommand's --json, described for what it does here.
+    json: Flags.boolean({
+      summary:
+        'Print events as JSONL (one JSON object per line, as they come) instead of text lines.',
+    }),
   };
 
-  async run(): Promise<ClusterSnapshot> {
+  /** Prints as it goes and returns nothing, so `--json` is the JSONL of the events. */
+  async run(): Promise<void> {
     const { flags } = await this.parse(Dev);
     const { TerminalSink } = await import('../ui/terminal-sink.js');
     const { startDev } = await import('../services/dev.js');
-    const sink = new TerminalSink({ json: this.jsonEnabled() });
-    const session = await startDev({
-      dir: flags.dir,
-      servers: flags.server,
-      watch: flags.watch,
-      onEvent: (event) => sink.write(event),
-    });
-    const stop = (): void => void session.stop();
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    for (const signal of signals) process.on(signal, stop);
     const { listenForKeys } = await import('../ui/keys.js');
     const { formatStatus } = await import('../ui/status-table.js');
-    const restoreKeys = listenForKeys(
-      {
-        r: () => void session.restart(),
-        s: () => process.stderr.write(`${formatStatus(session.snapshot())}\n`),
-        q: stop,
-      },
-      stop,
-    );
-    if (process.stdin.isTTY) process.stderr.write('mcpx dev: r restart all, s status, q quit\n');
-    await session.stopped;
-    restoreKeys();
-    for (const signal of signals) process.off(signal, stop);
-    await sink.close();
-    return session.snapshot();
+    // Handlers go in before anything starts: a Ctrl-C during start-up still stops every server.
+    const stopping = new AbortController();
+    const stop = (): void => stopping.abort();
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const signal of signals) process.on(signal, stop);
+    let sink: InstanceType<typeof TerminalSink> | undefined;
+    try {
+      const session = await startDev({
+        dir: flags.dir,
+        servers: flags.server,
+        watch: flags.watch,
+        signal: stopping.signal,
+        display: (names) => {
+          // A closed stdout (`mcpx dev | head`) ends the run, as it ends any other command.
+          const terminal = new TerminalSink({ json: this.jsonEnabled(), names, onError: stop });
+          sink = terminal;
+          return (event) => terminal.write(event);
+        },
+      });
+      const restoreKeys = listenForKeys(
+        {
+          r: () => void session.restart(),
+          s: () => process.stderr.write(`${formatStatus(session.snapshot())}\n`),
+          q: stop,
+        },
+        stop,
+      );
+      if (process.stdin.isTTY) process.stderr.write('mcpx dev: r restart all, s status, q quit\n');
+      await session.stopped;
+      restoreKeys();
+    } finally {
+      for (const signal of signals) process.off(signal, stop);
+      await sink?.close();
+    }
   }
 }

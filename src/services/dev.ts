@@ -1,5 +1,6 @@
 import { ControlServer } from '../control/server.js';
-import type { LogEvent } from '../logs/event.js';
+import { McpxError } from '../errors.js';
+import { CLUSTER, type LogEvent } from '../logs/event.js';
 import { logsDir } from '../logs/files.js';
 import { LogStore } from '../logs/store.js';
 import { loadWorkspace } from '../manifest/load.js';
@@ -13,8 +14,13 @@ export interface DevOptions {
   servers?: readonly string[] | undefined;
   /** Reload servers when their files change. */
   watch: boolean;
-  /** Where events go besides the JSONL store (the terminal); a promise applies backpressure. */
-  onEvent: (event: LogEvent) => void | Promise<void>;
+  /**
+   * Where events go besides the JSONL store (the terminal), made once the server names are known
+   * (to align them); a promise from it applies backpressure.
+   */
+  display: (names: string[]) => (event: LogEvent) => void | Promise<void>;
+  /** Aborting stops the cluster, also while it is still starting. */
+  signal: AbortSignal;
   /** Policy overrides, for tests that need short crash windows and ladders. */
   policies?: SupervisorOptions['policies'];
 }
@@ -26,47 +32,61 @@ export interface DevSession {
   logDir: string;
   snapshot(): ClusterSnapshot;
   restart(server?: string): Promise<number>;
-  /** Stops every server (shutdown ladder), the control channel and the log store; idempotent. */
-  stop(): Promise<void>;
-  /** Resolves when a stop() has finished, whoever called it. */
+  /** Resolves when the cluster has stopped: every server, the control channel, the log store. */
   stopped: Promise<void>;
 }
 
 /**
  * Starts the cluster of a workspace: the control channel first (so a second `mcpx dev` is refused
  * before it touches anything), the log store, then every server; and, when asked, the file watcher.
- * Resolves once every server is ready or has failed (and is backing off).
+ * Resolves once every server is ready or has failed (and is backing off); stops when `signal` aborts.
  */
 export async function startDev(options: DevOptions): Promise<DevSession> {
   const workspace = await loadWorkspace(options.dir);
   let supervisor: Supervisor | undefined;
+  const notStarted = (): never => {
+    throw new McpxError('mcpx dev is still starting its servers.', {
+      hint: 'try again in a moment',
+    });
+  };
   const control = await ControlServer.listen(workspace.root, {
-    status: () => {
-      if (supervisor === undefined) throw new Error('still starting');
-      return supervisor.snapshot();
-    },
-    restart: async (server) => {
-      if (supervisor === undefined) throw new Error('still starting');
-      return { restarted: await supervisor.restart(server) };
-    },
+    status: () => supervisor?.snapshot() ?? notStarted(),
+    restart: async (server) => ({ restarted: await (supervisor ?? notStarted()).restart(server) }),
   });
   let store: LogStore | undefined;
   try {
     store = await LogStore.open({ dir: logsDir(workspace.root) });
-    const sink = store;
+    const names = Object.keys(workspace.manifest.mcpServers).filter(
+      (name) => options.servers === undefined || options.servers.includes(name),
+    );
+    const display = options.display(names);
+    const stored = store;
+    let storeFailed = false;
     supervisor = new Supervisor({
       workspace,
       servers: options.servers,
       policies: options.policies,
       // Both sinks see every event in order; waiting on both is the backpressure of a flood.
       onEvent: (event) => {
-        const stored = sink.write(event);
-        const shown = options.onEvent(event);
-        return shown === undefined ? stored : Promise.all([stored, shown]).then(() => undefined);
+        const shown = display(event);
+        if (storeFailed) return shown;
+        const saved = stored.write(event).catch((error: unknown) => {
+          // A full or broken disk must not take the cluster down: say so once, keep showing logs.
+          storeFailed = true;
+          return display({
+            ...event,
+            server: CLUSTER,
+            replica: 0,
+            stream: 'mcpx',
+            level: 'error',
+            msg: `the log store in ${stored.dir} failed (${String(error)}); events are no longer saved`,
+          });
+        });
+        return shown === undefined ? saved : Promise.all([saved, shown]).then(() => undefined);
       },
     });
     await supervisor.start();
-    if (options.watch) await supervisor.watch();
+    if (options.watch && !options.signal.aborted) await supervisor.watch();
   } catch (error) {
     await supervisor?.stop();
     await control.close();
@@ -75,10 +95,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   }
   const running = supervisor;
   const logStore = store;
-  let stopping: Promise<void> | undefined;
-  let markStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
-    markStopped = resolve;
+    const stop = async (): Promise<void> => {
+      await running.stop();
+      await control.close();
+      await logStore.close().catch(() => undefined);
+      resolve();
+    };
+    if (options.signal.aborted) void stop();
+    else options.signal.addEventListener('abort', () => void stop(), { once: true });
   });
   return {
     stopped,
@@ -87,12 +112,5 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     logDir: logStore.dir,
     snapshot: () => running.snapshot(),
     restart: (server) => running.restart(server),
-    stop: () =>
-      (stopping ??= (async () => {
-        await running.stop();
-        await control.close();
-        await logStore.close();
-        markStopped();
-      })()),
   };
 }

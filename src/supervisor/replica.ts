@@ -95,6 +95,7 @@ export class Replica {
   /** A manual restart (`mcpx restart`, the r key): resets the crash-loop breaker. */
   restart(): Promise<void> {
     return this.#enqueue(async () => {
+      await this.deps.emit({ stream: 'mcpx', level: 'info', msg: 'restarting (requested)' });
       this.#breaker.reset();
       this.#backoff.reset();
       this.#cancelTimer();
@@ -371,5 +372,6 @@ function errorText(error: unknown): string {
 
 function describeLaunch(spec: InstanceSpec): string {
   if (spec.launch === undefined) return `connecting to ${spec.url ?? '?'}`;
-  return `${[spec.launch.command, ...spec.launch.args].join(' ')}${spec.port === undefined ? '' : ` on port ${spec.port}`}`;
+  const command = spec.launch.command === process.execPath ? 'node' : spec.launch.command;
+  return `${[command, ...spec.launch.args].join(' ')}${spec.port === undefined ? '' : ` on port ${spec.port}`}`;
 }

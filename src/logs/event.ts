@@ -1,0 +1,46 @@
+/**
+ * One log event: what the supervisor emits, what the JSONL store keeps (one JSON object per line),
+ * what `mcpx logs` reads back and what the terminal shows as `time | server | message`. Only
+ * src/ui adds colour.
+ */
+
+/** RFC 5424 levels, as MCP's `notifications/message` uses them, lowest first. */
+export const LOG_LEVELS = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Where a line came from: a server's stderr, its MCP `notifications/message`, or mcpx itself
+ * (supervisor events such as "ready in 120 ms", restarts, stdout pollution warnings).
+ */
+export type LogStream = 'stderr' | 'mcp' | 'mcpx';
+
+export interface LogEvent {
+  /** ISO 8601 with milliseconds, UTC. */
+  time: string;
+  /** Server name from mcpx.json; `mcpx` for events about the whole cluster. */
+  server: string;
+  /** Replica index, 0-based; 0 for cluster events. */
+  replica: number;
+  stream: LogStream;
+  level: LogLevel;
+  /** One line of text, never containing a newline. */
+  msg: string;
+  /** Structured fields, when the source had them (a JSON log line, an MCP notification's data). */
+  data?: unknown;
+}
+
+/** The server name used for events about the cluster rather than one server. */
+export const CLUSTER = 'mcpx';
+
+export function levelRank(level: LogLevel): number {
+  return LOG_LEVELS.indexOf(level);
+}

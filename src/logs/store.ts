@@ -1,0 +1,226 @@
+/**
+ * The JSONL log store: every LogEvent as one line of `.mcpx/logs/current.jsonl`, rotated by size
+ * (see files.ts for the layout). One writer per folder: `mcpx dev` owns it; `mcpx logs` only reads.
+ */
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LogEvent } from './event.js';
+import { CURRENT_FILE, listRotated, rotatedName } from './files.js';
+
+export interface LogStoreOptions {
+  /** The logs folder, usually `logsDir(root)`; created when missing. */
+  dir: string;
+  /** Size at which current.jsonl is rotated (default 10 MiB). A single larger event gets a file of its own. */
+  maxFileBytes?: number;
+  /** Rotated files kept besides current.jsonl (default 5); older ones are deleted. */
+  maxFiles?: number;
+  /** Characters of JSON waiting for the disk above which write() makes the producer wait (default 1 Mi). */
+  highWaterMark?: number;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_FILES = 5;
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+/**
+ * Largest single write. Under load many queued lines go out in one syscall (the store's whole
+ * advantage over a write per line); the cap keeps the joined string and its Buffer small.
+ */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+const RESOLVED = Promise.resolve();
+
+/**
+ * Appends events to the store. Writes go out in order through one file descriptor: whatever queued
+ * while a write was in flight goes out together in the next one, never split across files, so every
+ * event is exactly one whole line in exactly one file.
+ *
+ * ```ts
+ * const store = await LogStore.open({ dir: logsDir(root) });
+ * await store.write(event); // resolves at once unless more than highWaterMark is waiting
+ * await store.close();      // everything written is on disk
+ * ```
+ */
+export class LogStore {
+  readonly dir: string;
+  readonly #maxFileBytes: number;
+  readonly #maxFiles: number;
+  readonly #highWaterMark: number;
+  #handle: FileHandle;
+  /** Bytes in current.jsonl. */
+  #size: number;
+  /** Sequence number of the newest rotated file. */
+  #seq: number;
+  #queue: string[] = [];
+  /** Characters queued or being written: what backpressure is measured in. */
+  #buffered = 0;
+  #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #pumping: Promise<void> | undefined;
+  #failure: unknown;
+  #closing: Promise<void> | undefined;
+
+  private constructor(options: LogStoreOptions, handle: FileHandle, size: number, seq: number) {
+    this.dir = options.dir;
+    this.#maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.#maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
+    this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.#handle = handle;
+    this.#size = size;
+    this.#seq = seq;
+  }
+
+  /**
+   * Opens the store, continuing current.jsonl if a previous run left one. If that run died in the
+   * middle of a line, the fragment is ended with a newline first so it cannot swallow the next
+   * event (readers skip the fragment as unparseable).
+   */
+  static async open(options: LogStoreOptions): Promise<LogStore> {
+    for (const [name, value, min] of [
+      ['maxFileBytes', options.maxFileBytes, 1],
+      ['maxFiles', options.maxFiles, 0],
+      ['highWaterMark', options.highWaterMark, 1],
+    ] as const) {
+      if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
+        throw new RangeError(`LogStore ${name} must be an integer >= ${min}, got ${value}`);
+      }
+    }
+    await mkdir(options.dir, { recursive: true });
+    const rotated = await listRotated(options.dir);
+    const seq = rotated.at(-1)?.seq ?? 0;
+    const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
+    await Promise.all(
+      rotated
+        .slice(0, Math.max(0, rotated.length - maxFiles))
+        .map((f) => rm(f.path, { force: true })),
+    );
+    const handle = await open(join(options.dir, CURRENT_FILE), 'a+');
+    try {
+      let { size } = await handle.stat();
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) {
+          await handle.write('\n');
+          size += 1;
+        }
+      }
+      return new LogStore(options, handle, size, seq);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Queues one event. The promise resolves at once while less than `highWaterMark` is waiting for
+   * the disk, else when the backlog has shrunk below it: a producer that awaits every write is
+   * slowed to disk speed instead of growing memory, and one that does not await loses nothing.
+   * Rejects if the store failed (a disk error: the cause) or was closed (a bug in the caller).
+   */
+  write(event: LogEvent): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#closing !== undefined) return Promise.reject(new Error('LogStore.write after close'));
+    const line = `${serialize(event)}\n`;
+    this.#queue.push(line);
+    this.#buffered += line.length;
+    this.#pumping ??= this.#pump();
+    if (this.#buffered < this.#highWaterMark) return RESOLVED;
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Resolves when every event written so far is in the file (handed to the system, not fsynced:
+   * readers see it). Rejects with the store's disk error, if any.
+   */
+  async flush(): Promise<void> {
+    await this.#pumping;
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Writes everything queued and closes the file. Rejects with the store's disk error, if any. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        await this.#pumping;
+      } finally {
+        await this.#handle.close();
+      }
+      if (this.#failure !== undefined) throw this.#failure;
+    })();
+    return this.#closing;
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const lines = this.#queue;
+        this.#queue = [];
+        await this.#writeLines(lines);
+      }
+    } catch (error) {
+      this.#failure = error;
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    } finally {
+      this.#pumping = undefined;
+    }
+  }
+
+  async #writeLines(lines: string[]): Promise<void> {
+    let i = 0;
+    while (i < lines.length) {
+      const start = i;
+      let bytes = Buffer.byteLength(lines[i]!);
+      if (this.#size > 0 && this.#size + bytes > this.#maxFileBytes) await this.#rotate();
+      let chars = lines[i]!.length;
+      i++;
+      for (; i < lines.length; i++) {
+        const n = Buffer.byteLength(lines[i]!);
+        if (bytes + n > MAX_BATCH_BYTES || this.#size + bytes + n > this.#maxFileBytes) break;
+        bytes += n;
+        chars += lines[i]!.length;
+      }
+      await this.#writeAll(Buffer.from(lines.slice(start, i).join(''), 'utf8'));
+      this.#size += bytes;
+      this.#buffered -= chars;
+      if (this.#buffered < this.#highWaterMark) {
+        for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+      }
+    }
+  }
+
+  async #writeAll(buffer: Buffer): Promise<void> {
+    // The file is opened for appending, so every write lands at its end; a short write (rare on a
+    // regular file, but allowed) continues where it stopped.
+    for (let offset = 0; offset < buffer.length;) {
+      const { bytesWritten } = await this.#handle.write(buffer, offset, buffer.length - offset);
+      offset += bytesWritten;
+    }
+  }
+
+  /**
+   * Close, rename to the next number, open a new current.jsonl. The file is complete before the
+   * rename, which is how readers know that a renamed file will not grow again.
+   */
+  async #rotate(): Promise<void> {
+    await this.#handle.close();
+    this.#seq += 1;
+    await rename(join(this.dir, CURRENT_FILE), join(this.dir, rotatedName(this.#seq)));
+    if (this.#seq > this.#maxFiles) {
+      await rm(join(this.dir, rotatedName(this.#seq - this.#maxFiles)), { force: true });
+    }
+    this.#handle = await open(join(this.dir, CURRENT_FILE), 'a');
+    this.#size = 0;
+  }
+}
+
+/**
+ * JSON of an event. `data` comes from parsed JSON or MCP notifications and always serialises; if a
+ * caller passes something that does not (a cycle, a BigInt), the event is kept with `data` as text
+ * rather than lost.
+ */
+function serialize(event: LogEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    return JSON.stringify({ ...event, data: String(event.data) });
+  }
+}

@@ -1,0 +1,97 @@
+import { Chalk, type ChalkInstance, type ForegroundColorName } from 'chalk';
+import { stripVTControlCharacters } from 'node:util';
+import { CLUSTER, type LogEvent, levelRank } from '../logs/event.js';
+import { out } from './colors.js';
+
+const plain = new Chalk({ level: 0 });
+/** A caller that asks for colour gets it even where stdout alone would not (a test, a pager). */
+const colored = out.level > 0 ? out : new Chalk({ level: 1 });
+
+/**
+ * Server colours: distinct on dark and light terminals, and none of them yellow or red, which
+ * belong to warning and error messages.
+ */
+const PALETTE: readonly ForegroundColorName[] = [
+  'cyan',
+  'magenta',
+  'green',
+  'blueBright',
+  'cyanBright',
+  'magentaBright',
+  'greenBright',
+  'blue',
+];
+
+/** FNV-1a: a server keeps its colour across runs and across `mcpx dev` and `mcpx logs`. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function serverStyle(c: ChalkInstance, server: string): ChalkInstance {
+  return server === CLUSTER ? c.bold : c[PALETTE[hash(server) % PALETTE.length]!];
+}
+
+const ERROR_RANK = levelRank('error');
+const CRITICAL_RANK = levelRank('critical');
+
+function messageStyle(c: ChalkInstance, level: LogEvent['level']): (text: string) => string {
+  if (level === 'debug') return c.dim;
+  if (level === 'warning') return c.yellow;
+  const rank = levelRank(level);
+  if (rank >= CRITICAL_RANK) return c.red.bold;
+  if (rank >= ERROR_RANK) return c.red;
+  return (text) => text;
+}
+
+/** The server column: the name, and `#replica` for replicas after the first. */
+export function serverLabel(server: string, replica: number): string {
+  return replica > 0 ? `${server}#${replica}` : server;
+}
+
+/** Width of the server column for these labels (names, or `serverLabel`s of replicas). */
+export function serverColumnWidth(labels: readonly string[]): number {
+  return labels.reduce((width, label) => Math.max(width, label.length), 0);
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** Local wall-clock time, as a terminal user reads it next to their own clock. */
+function clock(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const ms = String(d.getMilliseconds()).padStart(3, '0');
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${ms}`;
+}
+
+export interface LogLineOptions {
+  /** ANSI colours; false gives plain text. Callers usually pass `out.level > 0`. */
+  color: boolean;
+  /** Width the server column is padded to, from `serverColumnWidth` (default: no padding). */
+  width?: number;
+}
+
+/**
+ * One event as one terminal line (no newline): time, server, message. Each server has a stable
+ * colour, `mcpx` itself is bold, and the message is coloured by level (debug dim, warning yellow,
+ * error red, critical and above bold red). ANSI codes in the message itself are removed, so a
+ * server cannot restyle the terminal.
+ *
+ * ```
+ * 14:03:07.412 | mcpx      | starting 3 servers
+ * 14:03:07.530 | text-kit  | listening on stdio
+ * 14:03:07.988 | docs#1    | GET /mcp 200 in 3 ms
+ * 14:03:08.001 | writing   | deprecated option "style"; use "tone"
+ * ```
+ */
+export function formatLogLine(event: LogEvent, options: LogLineOptions): string {
+  const c = options.color ? colored : plain;
+  const label = serverLabel(event.server, event.replica).padEnd(options.width ?? 0);
+  const bar = c.gray('|');
+  const msg = messageStyle(c, event.level)(stripVTControlCharacters(event.msg));
+  return `${c.gray(clock(event.time))} ${bar} ${serverStyle(c, event.server)(label)} ${bar} ${msg}`;
+}

@@ -1,0 +1,258 @@
+import { appendFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/logs/event.js';
+import { CURRENT_FILE } from '../../src/logs/files.js';
+import { type LogFilter, followLogs, readLogs } from '../../src/logs/read.js';
+import { LogStore } from '../../src/logs/store.js';
+import { event, numbers, range, tempDirs } from './helpers.js';
+
+const temp = tempDirs();
+afterEach(temp.cleanup);
+
+/**
+ * Iterates in the background until `count` events arrived, then aborts the follower. `got` fills as
+ * events come; `done` resolves with all of them.
+ */
+function collect(
+  events: AsyncIterable<LogEvent>,
+  count: number,
+  stop: AbortController,
+): { got: LogEvent[]; done: Promise<LogEvent[]> } {
+  const got: LogEvent[] = [];
+  const done = (async () => {
+    for await (const e of events) {
+      got.push(e);
+      if (got.length === count) stop.abort();
+    }
+    return got;
+  })();
+  return { got, done };
+}
+
+/** Resolves once `predicate` holds, checking every few ms. */
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const mixed: LogEvent[] = [
+  event(0, { server: 'mcpx', stream: 'mcpx', msg: 'starting 2 servers' }),
+  event(1, { server: 'weather', msg: 'listening on stdio' }),
+  event(2, { server: 'docs', level: 'debug', msg: 'GET /mcp 200' }),
+  event(3, { server: 'docs', replica: 1, level: 'warning', msg: 'slow upstream: 812 ms' }),
+  event(4, { server: 'weather', level: 'error', msg: 'upstream timeout' }),
+  event(5, { server: 'mcpx', stream: 'mcpx', level: 'notice', msg: 'docs#1 restarted' }),
+  event(6, { server: 'weather', level: 'critical', msg: 'out of memory: timeout' }),
+];
+
+async function storeWith(events: readonly LogEvent[], maxFileBytes = 400): Promise<string> {
+  const dir = await temp.make();
+  const store = await LogStore.open({ dir, maxFileBytes, maxFiles: 100 });
+  for (const e of events) await store.write(e);
+  await store.close();
+  return dir;
+}
+
+describe('readLogs', () => {
+  it('returns the last n events across rotated files, oldest first', async () => {
+    const dir = await storeWith(range(30).map((i) => event(i)));
+    expect(numbers(await readLogs({ dir }))).toEqual(range(30));
+    expect(numbers(await readLogs({ dir, last: 7 }))).toEqual(range(7, 23));
+    expect(await readLogs({ dir, last: 0 })).toEqual([]);
+    expect(numbers(await readLogs({ dir, last: 1000 }))).toEqual(range(30));
+  });
+
+  it('returns nothing for a folder that does not exist', async () => {
+    expect(await readLogs({ dir: join(await temp.make(), 'none') })).toEqual([]);
+  });
+
+  it('filters by server, minimum level, time and message, in any combination', async () => {
+    const dir = await storeWith(mixed);
+    const msgs = async (filter: LogFilter, last?: number) =>
+      (await readLogs({ dir, filter, last })).map((e) => e.msg);
+    expect(await msgs({ servers: ['docs'] })).toEqual(['GET /mcp 200', 'slow upstream: 812 ms']);
+    expect(await msgs({ servers: ['mcpx', 'docs'], level: 'info' })).toEqual([
+      'starting 2 servers',
+      'slow upstream: 812 ms',
+      'docs#1 restarted',
+    ]);
+    expect(await msgs({ level: 'warning' })).toEqual([
+      'slow upstream: 812 ms',
+      'upstream timeout',
+      'out of memory: timeout',
+    ]);
+    expect(await msgs({ since: new Date(mixed[4]!.time) })).toEqual([
+      'upstream timeout',
+      'docs#1 restarted',
+      'out of memory: timeout',
+    ]);
+    expect(await msgs({ grep: /time(out)?/ })).toEqual([
+      'upstream timeout',
+      'out of memory: timeout',
+    ]);
+    expect(await msgs({ grep: /timeout/g, servers: ['weather'], level: 'critical' })).toEqual([
+      'out of memory: timeout',
+    ]);
+    expect(await msgs({ level: 'debug' }, 2)).toEqual([
+      'docs#1 restarted',
+      'out of memory: timeout',
+    ]);
+    expect(await msgs({ servers: [] })).toEqual([]);
+  });
+
+  it('skips lines that are not events and a torn last line', async () => {
+    const dir = await storeWith([event(0), event(1)]);
+    await appendFile(
+      join(dir, CURRENT_FILE),
+      'not json\n{"time":"x"}\n' + JSON.stringify(event(2)),
+    );
+    expect(numbers(await readLogs({ dir }))).toEqual([0, 1]);
+  });
+});
+
+describe('followLogs', () => {
+  it('yields the tail, then events as they are written, across rotations', async () => {
+    const dir = await temp.make();
+    const store = await LogStore.open({ dir, maxFileBytes: 300, maxFiles: 100 });
+    for (const i of range(10)) await store.write(event(i));
+    await store.flush();
+    const stop = new AbortController();
+    const follow = followLogs({ dir, last: 3, signal: stop.signal, pollMs: 20 });
+    const { got, done } = collect(follow, 3 + 40, stop);
+    // The tail marks the point where following starts: what is written later is new.
+    await until(() => got.length === 3);
+    for (const i of range(40, 10)) {
+      await store.write(event(i));
+      if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(numbers(await done)).toEqual(range(43, 7));
+    expect((await readdir(dir)).length).toBeGreaterThan(10);
+    await store.close();
+  });
+
+  it('ends cleanly when the signal aborts while waiting, and at once if already aborted', async () => {
+    const dir = await storeWith([event(0)]);
+    const stop = new AbortController();
+    const got: LogEvent[] = [];
+    const done = (async () => {
+      for await (const e of followLogs({ dir, signal: stop.signal, pollMs: 10_000 })) got.push(e);
+    })();
+    await until(() => got.length === 1);
+    stop.abort();
+    await done;
+    expect(numbers(got)).toEqual([0]);
+    const aborted = AbortSignal.abort();
+    const none: LogEvent[] = [];
+    for await (const e of followLogs({ dir, signal: aborted })) none.push(e);
+    expect(none).toEqual([]);
+  });
+
+  it('waits for the newline of a line being written before yielding it', async () => {
+    const dir = await storeWith([]);
+    const stop = new AbortController();
+    const got: LogEvent[] = [];
+    const done = (async () => {
+      for await (const e of followLogs({ dir, signal: stop.signal, pollMs: 10 })) {
+        got.push(e);
+        if (got.length === 2) stop.abort();
+      }
+    })();
+    const line = JSON.stringify(event(0));
+    await appendFile(join(dir, CURRENT_FILE), line.slice(0, 20));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await appendFile(join(dir, CURRENT_FILE), line.slice(20));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(got).toEqual([]);
+    await appendFile(join(dir, CURRENT_FILE), `\n${JSON.stringify(event(1)).slice(0, 5)}`);
+    await until(() => got.length === 1);
+    expect(numbers(got)).toEqual([0]);
+    await appendFile(join(dir, CURRENT_FILE), `${JSON.stringify(event(1)).slice(5)}\n`);
+    await done;
+    expect(numbers(got)).toEqual([0, 1]);
+  });
+
+  it('starts before the folder exists and picks up the first events', async () => {
+    const dir = join(await temp.make(), '.mcpx', 'logs');
+    const stop = new AbortController();
+    const { done } = collect(
+      followLogs({ dir, last: 50, signal: stop.signal, pollMs: 10 }),
+      5,
+      stop,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const store = await LogStore.open({ dir });
+    for (const i of range(5)) await store.write(event(i));
+    expect(numbers(await done)).toEqual(range(5));
+    await store.close();
+  });
+
+  it('follows several rotations that happen between two polls', async () => {
+    const dir = await temp.make();
+    await mkdir(dir, { recursive: true });
+    const lines = (from: number, n: number): string =>
+      range(n, from)
+        .map((i) => `${JSON.stringify(event(i))}\n`)
+        .join('');
+    await writeFile(join(dir, CURRENT_FILE), lines(0, 2));
+    const stop = new AbortController();
+    const follow = followLogs({ dir, last: 1, signal: stop.signal, pollMs: 50 });
+    expect((await follow.next()).value).toEqual(event(1));
+    // The follower is suspended at its yield and reads nothing until the next call: everything
+    // below happens "between two polls". What a writer does, by hand: finish the file, rename it,
+    // start the next; three times.
+    await appendFile(join(dir, CURRENT_FILE), lines(2, 2));
+    await rename(join(dir, CURRENT_FILE), join(dir, '000001.jsonl'));
+    await writeFile(join(dir, CURRENT_FILE), lines(4, 2));
+    await rename(join(dir, CURRENT_FILE), join(dir, '000002.jsonl'));
+    await writeFile(join(dir, CURRENT_FILE), lines(6, 2));
+    await rename(join(dir, CURRENT_FILE), join(dir, '000003.jsonl'));
+    await writeFile(join(dir, CURRENT_FILE), lines(8, 2));
+    const rest: LogEvent[] = [];
+    while (rest.length < 8) {
+      const next = await follow.next();
+      if (next.done === true) break;
+      rest.push(next.value);
+    }
+    stop.abort();
+    expect(await follow.next()).toEqual({ done: true, value: undefined });
+    expect(numbers(rest)).toEqual(range(8, 2));
+  });
+
+  it('reads a flood written concurrently with tiny rotations: all, once, in order', async () => {
+    const dir = await temp.make();
+    const store = await LogStore.open({
+      dir,
+      maxFileBytes: 16 * 1024,
+      maxFiles: 100_000,
+      highWaterMark: 16 * 1024,
+    });
+    const total = 50_000;
+    await store.write(event(0));
+    await store.flush();
+    const stop = new AbortController();
+    const follow = followLogs({ dir, last: 1, signal: stop.signal, pollMs: 10 });
+    const { got, done } = collect(follow, total, stop);
+    await until(() => got.length === 1);
+    for (let i = 1; i < total; i++) {
+      await store.write(event(i, { data: { pad: 'x'.repeat(i % 97) } }));
+      // Let the reader interleave with the writer rather than only catch up at the end.
+      if (i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const events = await done;
+    await store.close();
+    expect((await readdir(dir)).length).toBeGreaterThan(100);
+    expect(events).toHaveLength(total);
+    expect(numbers(events)).toEqual(range(total));
+  }, 60_000);
+
+  it('stops reading when the consumer breaks out of the loop', async () => {
+    const dir = await storeWith(range(10).map((i) => event(i)));
+    const signal = new AbortController().signal;
+    const got: LogEvent[] = [];
+    for await (const e of followLogs({ dir, last: 10, signal })) {
+      got.push(e);
+      if (got.length === 3) break;
+    }
+    expect(numbers(got)).toEqual([0, 1, 2]);
+  });
+});

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/logs/event.js';
+import { TerminalSink } from '../../src/ui/terminal-sink.js';
+import { event, range } from './helpers.js';
+
+/** A stream that takes a while over every chunk, with a small buffer: a slow reader. */
+function slowStream(): { stream: Writable; chunks: string[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    highWaterMark: 256,
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString());
+      setTimeout(callback, 0);
+    },
+  });
+  return { stream, chunks };
+}
+
+describe('TerminalSink', () => {
+  it('writes whole lines in order and waits for drain when the stream is full', async () => {
+    const { stream, chunks } = slowStream();
+    const sink = new TerminalSink({ stream, color: false, names: ['weather'] });
+    let waited = 0;
+    for (const i of range(300)) {
+      const written = sink.write(event(i));
+      const full = stream.writableNeedDrain;
+      await written;
+      if (full) {
+        waited++;
+        expect(stream.writableNeedDrain).toBe(false);
+      }
+    }
+    await sink.close();
+    expect(waited).toBeGreaterThan(0);
+    // One chunk per line: nothing split, nothing merged into another line.
+    expect(chunks).toHaveLength(300);
+    expect(chunks.every((c) => c.endsWith('\n') && c.indexOf('\n') === c.length - 1)).toBe(true);
+    expect(chunks.map((c) => c.split(' | ')[2])).toEqual(range(300).map((i) => `event ${i}\n`));
+  });
+
+  it('loses nothing when the producer does not wait, and flush() waits for the last line', async () => {
+    const { stream, chunks } = slowStream();
+    const sink = new TerminalSink({ stream, json: true });
+    const events = range(500).map((i) => event(i));
+    for (const e of events) void sink.write(e);
+    expect(chunks.length).toBeLessThan(500);
+    await sink.flush();
+    expect(chunks.map((c) => JSON.parse(c) as LogEvent)).toEqual(events);
+  });
+
+  it('widens the server column for a server it did not know', async () => {
+    const { stream, chunks } = slowStream();
+    const sink = new TerminalSink({ stream, color: false, names: ['mcpx', 'docs'] });
+    await sink.write(event(0, { server: 'docs' }));
+    await sink.write(event(1, { server: 'text-kit', replica: 1 }));
+    await sink.write(event(2, { server: 'docs' }));
+    await sink.flush();
+    expect(chunks.map((c) => c.split(' | ')[1])).toEqual(['docs', 'text-kit#1', 'docs      ']);
+  });
+
+  it('keeps up with a real process reading a pipe slowly', async () => {
+    // The child waits before reading, so the pipe fills and the sink must wait for drain.
+    const child = spawn(
+      process.execPath,
+      ['-e', 'setTimeout(() => process.stdin.pipe(process.stdout), 300)'],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const out: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    const sink = new TerminalSink({ stream: child.stdin, json: true });
+    const events = range(20_000).map((i) => event(i, { data: { pad: 'x'.repeat(40) } }));
+    for (const e of events) await sink.write(e);
+    await sink.close();
+    child.stdin.end();
+    await once(child, 'exit');
+    const lines = Buffer.concat(out).toString().split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((l) => JSON.parse(l) as LogEvent)).toEqual(events);
+  });
+
+  it('reports a reader that went away and then drops lines without failing', async () => {
+    const child = spawn(process.execPath, ['-e', 'process.stdin.destroy()'], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    const exited = once(child, 'exit');
+    const errors: Error[] = [];
+    const sink = new TerminalSink({
+      stream: child.stdin,
+      json: true,
+      onError: (e) => errors.push(e),
+    });
+    for (const i of range(2000)) {
+      await sink.write(event(i));
+      if (i === 0) await exited;
+    }
+    await sink.close();
+    expect(errors).toHaveLength(1);
+    // EPIPE, or Node's own code once it has destroyed the pipe of a child that exited.
+    expect(['EPIPE', 'ERR_STREAM_DESTROYED']).toContain((errors[0] as NodeJS.ErrnoException).code);
+  });
+});
