@@ -91,7 +91,10 @@ async function storeCounts(dir) {
 
 async function mcpxDev() {
   const entry = { command: 'node', args: [writer], env: { FLOOD_LINES: String(LINES) } };
-  const ws = await makeWorkspace(Object.fromEntries(SERVERS.map((s) => [s, entry])));
+  // Keep every rotated file, so the store check below sees all lines (the default keeps ~60 MB).
+  const ws = await makeWorkspace(Object.fromEntries(SERVERS.map((s) => [s, entry])), [], {
+    logs: { maxFiles: 100 },
+  });
   const started = performance.now();
   const proc = run(process.execPath, [BIN, 'dev', '--no-watch'], { cwd: ws.dir, rawStdout: true });
   const reader = slowReader(proc, (line) => /^\S+ \| (\S+)\s+\|/.exec(line)?.[1]);

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(REPO, 'bin/run.js');
 
-/** A temp workspace with `mcpx.json` = { mcpServers: servers } and copies of example servers. */
-export async function makeWorkspace(servers, copy = []) {
+/** A temp workspace with `mcpx.json` = { mcpServers: servers, ...extra } and copies of example servers. */
+export async function makeWorkspace(servers, copy = [], extra = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'mcpx-bench-'));
   await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   await cp(join(REPO, 'examples/tsconfig.base.json'), join(dir, 'tsconfig.base.json'));
@@ -21,7 +21,10 @@ export async function makeWorkspace(servers, copy = []) {
   for (const name of copy) {
     await cp(join(REPO, 'examples/servers', name), join(dir, 'servers', name), { recursive: true });
   }
-  await writeFile(join(dir, 'mcpx.json'), JSON.stringify({ mcpServers: servers }, null, 2));
+  await writeFile(
+    join(dir, 'mcpx.json'),
+    JSON.stringify({ mcpServers: servers, ...extra }, null, 2),
+  );
   return {
     dir,
     remove: () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }),

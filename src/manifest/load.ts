@@ -172,7 +172,9 @@ function knownKeys(issue: z.core.$ZodIssueUnrecognizedKeys): string[] {
           ? HealthSchema.shape
           : path[0] === 'roles' && path.length === 2
             ? RoleSchema.shape
-            : {};
+            : path[0] === 'logs' && path.length === 1
+              ? ManifestSchema.shape.logs.unwrap().shape
+              : {};
   return Object.keys(shape);
 }
 

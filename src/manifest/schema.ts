@@ -187,6 +187,22 @@ export const ManifestSchema = z
     mcpServers: z
       .record(ServerNameSchema, ServerEntrySchema)
       .describe('Every server of the workspace, by name.'),
+    logs: z
+      .strictObject({
+        maxFileBytes: z
+          .int()
+          .min(64 * 1024)
+          .optional()
+          .describe('Size at which .mcpx/logs/current.jsonl is rotated (default 10 MiB).'),
+        maxFiles: z
+          .int()
+          .min(1)
+          .max(1000)
+          .optional()
+          .describe('Rotated log files kept besides the current one (default 5).'),
+      })
+      .optional()
+      .describe('The JSONL log store of `mcpx dev` under .mcpx/logs/.'),
   })
   .superRefine((manifest, ctx) => {
     const roles = manifest.roles ?? {};

@@ -55,7 +55,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   });
   let store: LogStore | undefined;
   try {
-    store = await LogStore.open({ dir: logsDir(workspace.root) });
+    store = await LogStore.open({ dir: logsDir(workspace.root), ...workspace.manifest.logs });
     const names = Object.keys(workspace.manifest.mcpServers).filter(
       (name) => options.servers === undefined || options.servers.includes(name),
     );

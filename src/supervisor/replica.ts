@@ -57,6 +57,7 @@ export class Replica {
   #timer: unknown;
   #queue: Promise<unknown> = Promise.resolve();
   #stopped = false;
+  readonly #retiring = new Set<Promise<void>>();
   #restarts = 0;
   #lastReload: ReloadResult | undefined;
   #lastError: string | undefined;
@@ -153,9 +154,9 @@ export class Replica {
       const message =
         changes.length === 0 ? 'same tools, resources and prompts' : changes.join('; ');
       this.#lastReload = { at: new Date(this.#clock.now()).toISOString(), ok: true, message };
-      // The new instance serves from here on; the old one is stopped after saying so (its
-      // shutdown may take seconds, and only this replica's queue waits for it).
-      const retired = this.#retire(old);
+      // The new instance serves from here on. The old one is stopped in the background: its
+      // shutdown may take seconds, and the next reload must not wait for it (stop() does).
+      this.#background(this.#retire(old));
       await this.deps.emit({
         stream: 'mcpx',
         level: 'info',
@@ -166,7 +167,6 @@ export class Replica {
             : ' (clients that ignore notifications/tools/list_changed must reconnect to see it)'),
         data: { changes },
       });
-      await retired;
     });
   }
 
@@ -179,8 +179,15 @@ export class Replica {
       this.#state = 'stopping';
       await this.#retire(this.#current);
       this.#current = undefined;
+      await Promise.all(this.#retiring);
       this.#state = 'stopped';
     });
+  }
+
+  /** Work that must finish before the replica counts as stopped, but that nothing else waits for. */
+  #background(work: Promise<void>): void {
+    this.#retiring.add(work);
+    void work.finally(() => this.#retiring.delete(work));
   }
 
   snapshot(): ReplicaSnapshot {
