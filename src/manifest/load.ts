@@ -67,6 +67,18 @@ type Checked = { ok: true; manifest: Manifest } | { ok: false; problems: Manifes
 
 /** Every problem of a manifest text, in file order. */
 export function manifestProblems(text: string): Checked {
+  const result = jsonProblems(text, ManifestSchema);
+  return result.ok ? { ok: true, manifest: result.value } : result;
+}
+
+/**
+ * Every problem of a JSON text against a zod schema, located, in file order: the manifest's
+ * checks, reusable for mcpx's other JSON files (the smoke file).
+ */
+export function jsonProblems<T>(
+  text: string,
+  schema: z.ZodType<T>,
+): { ok: true; value: T } | { ok: false; problems: ManifestProblem[] } {
   const parsed = parseJsonText(text);
   const syntax = parsed.syntax[0];
   if (syntax !== undefined) {
@@ -81,7 +93,7 @@ export function manifestProblems(text: string): Checked {
     ...d.position,
     message: `"${String(d.path.at(-1))}" appears twice in the same object; keep one`,
   }));
-  const result = ManifestSchema.safeParse(parsed.value);
+  const result = schema.safeParse(parsed.value);
   if (!result.success) {
     for (const issue of result.error.issues) {
       problems.push(...describeIssue(issue, text, parsed.tree, parsed.value));
@@ -91,7 +103,7 @@ export function manifestProblems(text: string): Checked {
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     return { ok: false, problems };
   }
-  return { ok: true, manifest: result.data };
+  return { ok: true, value: result.data };
 }
 
 function describeIssue(

@@ -33,6 +33,84 @@ export const HealthSchema = z
   })
   .describe('MCP health checks (ping).');
 
+/** One example call that `mcpx smoke` makes and checks. */
+export const SmokeCaseSchema = z
+  .strictObject({
+    name: z.string().optional().describe('Shown in the report (default: the call itself).'),
+    tool: z.string().optional().describe('Call this tool.'),
+    resource: z.string().optional().describe('Read this resource URI.'),
+    prompt: z.string().optional().describe('Get this prompt.'),
+    arguments: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Tool arguments, or prompt arguments (strings).'),
+    expect: z
+      .strictObject({
+        error: z
+          .boolean()
+          .optional()
+          .describe('The call is expected to fail (isError, or a JSON-RPC error); default false.'),
+        text: z.string().optional().describe('The text of the result contains this.'),
+        matches: z
+          .string()
+          .optional()
+          .describe('The text of the result matches this regular expression.'),
+        structured: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .describe(
+            "A tool's structuredContent contains these fields with these values (partial deep equality).",
+          ),
+      })
+      .optional(),
+    timeout: z
+      .int()
+      .min(1)
+      .max(600_000)
+      .optional()
+      .describe('Milliseconds the call may take (default 5000).'),
+  })
+  .superRefine((c, ctx) => {
+    const targets = [c.tool, c.resource, c.prompt].filter((t) => t !== undefined).length;
+    if (targets !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a smoke case names exactly one of "tool", "resource" or "prompt"',
+      });
+    }
+    if (c.expect?.matches !== undefined) {
+      try {
+        new RegExp(c.expect.matches);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['expect', 'matches'],
+          message: `invalid regular expression: ${String(error)}`,
+        });
+      }
+    }
+  });
+
+export type SmokeCase = z.infer<typeof SmokeCaseSchema>;
+
+export const SmokeEntrySchema = z
+  .strictObject({
+    cases: z.array(SmokeCaseSchema).optional().describe('Example calls and what they must return.'),
+    startTimeout: z
+      .int()
+      .min(100)
+      .max(600_000)
+      .optional()
+      .describe('Milliseconds to start and initialize (default 30000).'),
+    stopTimeout: z
+      .int()
+      .min(100)
+      .max(600_000)
+      .optional()
+      .describe('Milliseconds to stop after stdin closes and SIGTERM (default 5000).'),
+  })
+  .describe('What `mcpx smoke` checks for this server.');
+
 /**
  * One server. The standard fields (`command`, `args`, `env`, `cwd`, `url`, `headers`, `type`) are
  * the shape MCP clients already read, so the file can be handed to another tool; mcpx's own fields
@@ -99,6 +177,7 @@ export const ServerEntrySchema = z
       .optional()
       .describe(`Endpoint path of an HTTP server that mcpx starts (default ${DEFAULT_HTTP_PATH}).`),
     health: HealthSchema.optional(),
+    smoke: SmokeEntrySchema.optional(),
   })
   .superRefine((entry, ctx) => {
     if (entry.command === undefined && entry.url === undefined) {
@@ -187,6 +266,23 @@ export const ManifestSchema = z
     mcpServers: z
       .record(ServerNameSchema, ServerEntrySchema)
       .describe('Every server of the workspace, by name.'),
+    smoke: z
+      .strictObject({
+        clientPrefix: z
+          .string()
+          .optional()
+          .describe(
+            'Prefix clients put before tool names, {server} standing for the server name (default "mcp__{server}__", as Claude Code does); tool names must fit 64 characters with it.',
+          ),
+        snapshot: z
+          .string()
+          .optional()
+          .describe(
+            'The surface snapshot file, relative to the workspace (default mcpx.snapshot.json).',
+          ),
+      })
+      .optional()
+      .describe('Workspace-wide settings of `mcpx smoke`.'),
     logs: z
       .strictObject({
         maxFileBytes: z

@@ -1,5 +1,5 @@
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { McpxError } from '../errors.js';
 import { editJsonText } from '../manifest/json-text.js';
 import { MANIFEST_FILE } from '../manifest/schema.js';
@@ -24,7 +24,10 @@ export interface InitResult {
 /** Entries that do not make a folder "not empty": a fresh `git init` is a fine place for a workspace. */
 const IGNORED_ENTRIES = new Set(['.git', '.DS_Store']);
 
-/** Creates a workspace: mcpx.json, an npm-workspaces package.json, a shared tsconfig, .gitignore, README. */
+/**
+ * Creates a workspace: mcpx.json, an npm-workspaces package.json, a shared tsconfig, .gitignore,
+ * a README and a GitHub Actions workflow that runs `mcpx smoke`.
+ */
 export async function initWorkspace(options: InitOptions): Promise<InitResult> {
   const dir = resolve(options.dir);
   const name = options.name ?? packageNameFrom(basename(dir));
@@ -42,7 +45,16 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
   }
 
   const files = await renderWorkspace(dir, name);
-  const clashes = Object.keys(files).filter((file) => existing.includes(file));
+  const clashes: string[] = [];
+  for (const file of Object.keys(files)) {
+    if (
+      await stat(join(dir, file)).then(
+        () => true,
+        () => false,
+      )
+    )
+      clashes.push(file);
+  }
   if (clashes.length > 0) {
     throw new McpxError(`${dir} already has ${clashes.join(', ')}; mcpx init never overwrites.`, {
       hint: 'move those files away, or run `mcpx new server` if this is a workspace already',
@@ -53,6 +65,7 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
   const written: string[] = [];
   try {
     for (const [file, content] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, file)), { recursive: true });
       await writeFile(join(dir, file), content, { flag: 'wx' });
       written.push(file);
     }
@@ -78,6 +91,7 @@ async function renderWorkspace(dir: string, name: string): Promise<Record<string
     'package.json': editJsonText(await read('package.json'), [{ path: ['name'], value: name }]),
     'tsconfig.base.json': await readFile(templatePaths.tsconfigBase, 'utf8'),
     '.gitignore': await read('_gitignore'),
+    '.github/workflows/mcpx-smoke.yml': await read('_github/workflows/mcpx-smoke.yml'),
     'README.md': fillPlaceholders(await read('README.md'), { name }),
   };
 }

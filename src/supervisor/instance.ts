@@ -28,6 +28,8 @@ export interface InstanceSpec {
   startTimeout: number;
   /** Each MCP request during start-up (initialize, lists), at most. */
   requestTimeout: number;
+  /** Ready means listed too (default); false stops at initialize, for callers that list themselves. */
+  list?: boolean;
 }
 
 /** An event from an instance, before the replica adds time, server and replica. */
@@ -73,6 +75,10 @@ export class Instance {
   readyMs = 0;
   surface!: Surface;
   readonly stderrTail: string[] = [];
+  /** Lines on a stdio server's stdout that were not JSON-RPC (the first 100). */
+  readonly stdoutPollution: string[] = [];
+  /** The protocol version agreed in initialize. */
+  protocolVersion: string | undefined;
   readonly exited: Promise<ExitInfo>;
   #child: ChildProcess | undefined;
   #exit: ExitInfo | undefined;
@@ -198,15 +204,14 @@ export class Instance {
     if (spec.transport === 'stdio') {
       const child = this.#child;
       if (child === undefined) throw new Error('a stdio server needs a command');
-      transport = new ChildStdioTransport(
-        child,
-        (line) =>
-          void this.deps.onEvent({
-            stream: 'mcpx',
-            level: 'warning',
-            msg: `wrote to stdout, which is the MCP protocol channel: ${JSON.stringify(line.slice(0, 200))}. Log to stderr instead (console.error or a logger), or clients may fail to parse its messages.`,
-          }),
-      );
+      transport = new ChildStdioTransport(child, (line) => {
+        if (this.stdoutPollution.length < 100) this.stdoutPollution.push(line);
+        void this.deps.onEvent({
+          stream: 'mcpx',
+          level: 'warning',
+          msg: `wrote to stdout, which is the MCP protocol channel: ${JSON.stringify(line.slice(0, 200))}. Log to stderr instead (console.error or a logger), or clients may fail to parse its messages.`,
+        });
+      });
     } else {
       if (spec.url === undefined) throw new Error('an http server needs a url');
       if (spec.launch !== undefined && spec.port !== undefined) {
@@ -217,7 +222,8 @@ export class Instance {
       });
     }
     await client.connect(transport, { timeout: spec.requestTimeout });
-    this.surface = await listSurface(client, spec.requestTimeout);
+    this.protocolVersion = (transport as { protocolVersion?: string }).protocolVersion;
+    if (spec.list !== false) this.surface = await listSurface(client, spec.requestTimeout);
   }
 
   /** MCP ping with a timeout: the health check. */
@@ -234,6 +240,9 @@ export class Instance {
       return 'stdin';
     }
     const pid = child.pid;
+    // An HTTP server sees its client's streams as work in flight: end them first, so that it can
+    // stop as soon as its stdin closes.
+    if (this.spec.transport === 'http') await this.client.close().catch(() => undefined);
     const step = await stopWithLadder(
       {
         exited: this.exited,

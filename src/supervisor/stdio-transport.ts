@@ -14,6 +14,8 @@ export class ChildStdioTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  /** Set by the SDK Client after initialize. */
+  protocolVersion: string | undefined;
   #closed = false;
 
   constructor(
@@ -56,6 +58,10 @@ export class ChildStdioTransport implements Transport {
       if (ok) resolve();
       else stdin.once('drain', resolve);
     });
+  }
+
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
   }
 
   /** Ends the child's stdin: the polite first step of stopping a stdio server. */

@@ -1,20 +1,14 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { McpxError } from '../errors.js';
-import { expandEnv, serverEnvironment } from '../manifest/env.js';
 import type { Workspace } from '../manifest/load.js';
-import {
-  DEFAULT_HEALTH,
-  DEFAULT_HTTP_PATH,
-  type ServerEntry,
-  transportOf,
-} from '../manifest/schema.js';
+import { DEFAULT_HEALTH, type ServerEntry, transportOf } from '../manifest/schema.js';
 import { CLUSTER, type LogEvent } from '../logs/event.js';
 import { type Clock, systemClock } from './clock.js';
-import type { InstanceEvent, InstanceSpec } from './instance.js';
+import type { InstanceEvent } from './instance.js';
 import { PidFiles } from './pidfiles.js';
 import { type WatchedServer, watchServers } from './policies/reload-on-change.js';
-import { freePort } from './ports.js';
+import { instanceSpec } from './spec.js';
 import { DEFAULT_POLICIES, Replica, type ReplicaPolicies } from './replica.js';
 import type { ClusterSnapshot } from './state.js';
 
@@ -80,7 +74,15 @@ export class Supervisor {
         ...event,
       });
     return new Replica(name, replica, transport, {
-      makeSpec: () => this.#spec(name, replica, entry),
+      makeSpec: () =>
+        instanceSpec({
+          workspace: this.options.workspace,
+          name,
+          replica,
+          entry,
+          parentEnv: this.options.parentEnv ?? process.env,
+          startTimeout: this.options.startTimeout,
+        }),
       canOverlap: entry.port === undefined,
       policies: { ...DEFAULT_POLICIES, ...this.options.policies, health },
       emit,
@@ -94,52 +96,6 @@ export class Supervisor {
         );
       },
     });
-  }
-
-  async #spec(name: string, replica: number, entry: ServerEntry): Promise<InstanceSpec> {
-    const { workspace } = this.options;
-    const parentEnv = this.options.parentEnv ?? process.env;
-    const role = entry.role === undefined ? undefined : workspace.roles.get(entry.role);
-    const transport = transportOf(entry);
-    const common = {
-      server: name,
-      replica,
-      transport,
-      startTimeout: this.options.startTimeout ?? 30_000,
-      requestTimeout: 10_000,
-    };
-    if (entry.url !== undefined) {
-      const headers = Object.fromEntries(
-        Object.entries(entry.headers ?? {}).map(([k, v]) => [k, expandEnv(v, parentEnv)]),
-      );
-      return { ...common, url: entry.url, headers };
-    }
-    const env = serverEnvironment(entry, role, parentEnv);
-    const node = entry.command === 'node';
-    // Node's compile cache lets every start after the first skip recompiling the SDK and the
-    // server: most of a reload's cost (see bench/reload.js). Kept in .mcpx/ with the run state.
-    if (node && env.NODE_COMPILE_CACHE === undefined) {
-      env.NODE_COMPILE_CACHE = join(workspace.root, '.mcpx', 'compile-cache');
-    }
-    let port: number | undefined;
-    let url: string | undefined;
-    if (transport === 'http') {
-      port = entry.port ?? (await freePort());
-      env.PORT = String(port);
-      url = `http://127.0.0.1:${port}${entry.path ?? DEFAULT_HTTP_PATH}`;
-    }
-    return {
-      ...common,
-      port,
-      url,
-      launch: {
-        // `node` is the Node that runs mcpx: scaffolded TypeScript servers need a Node that strips types.
-        command: node ? process.execPath : (entry.command ?? ''),
-        args: entry.args ?? [],
-        cwd: resolve(workspace.root, entry.cwd ?? '.'),
-        env,
-      },
-    };
   }
 
   /** Reaps servers left by an earlier run that died, then starts every replica; resolves when each is ready or failed. */

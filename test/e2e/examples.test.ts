@@ -2,7 +2,7 @@
  * examples/ is what `mcpx init` + `mcpx new server` produce: regenerate it with the built CLI into a
  * temp folder and compare every file, so the committed example cannot drift from the templates.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,8 @@ afterAll(async () => {
 it('examples/ matches a fresh `mcpx init` + `mcpx new server` run', async () => {
   base = await mkdtemp(join(tmpdir(), 'mcpx-examples-'));
   const fresh = join(base, 'examples');
+  // The servers resolve the SDK from a node_modules above them, as examples/ does from the repo's.
+  await symlink(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(base, 'node_modules'));
   (writeExamples as (dir: string) => void)(fresh);
   const ignore = (tree: Record<string, string>): Record<string, string> =>
     Object.fromEntries(

@@ -5,4 +5,4 @@ import { stdinIsPipe, stopWhenDone } from './runtime/lifecycle.ts';
 import { createServer } from './server.ts';
 
 const host = await serveHttp(createServer, httpOptionsFromEnv());
-stopWhenDone(host.close, { watchStdin: stdinIsPipe() });
+stopWhenDone(host.close, { watchStdin: stdinIsPipe(), idle: host.idle });

@@ -34,6 +34,8 @@ export interface HttpHost {
   port: number;
   /** Ends every session and stops the HTTP server. */
   close(): Promise<void>;
+  /** True while no request is being answered (open SSE streams count as requests). */
+  idle(): boolean;
 }
 
 /**
@@ -153,7 +155,10 @@ export async function serveHttp(
     if (!transport.sessionId) await server.close();
   }
 
+  let active = 0;
   const httpServer = createHttpServer((req, res) => {
+    active++;
+    res.once('close', () => active--);
     handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) {
         sendJson(res, error.status, rpcError(error.code, error.message), error.headers);
@@ -189,6 +194,7 @@ export async function serveHttp(
         httpServer.closeAllConnections();
       });
     },
+    idle: () => active === 0,
   };
 }
 

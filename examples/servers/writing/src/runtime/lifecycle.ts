@@ -19,6 +19,11 @@ export interface StopOptions {
    * sign that it died; an HTTP server watches stdin only when a parent process holds its other end.
    */
   watchStdin: boolean;
+  /**
+   * Whether nothing is in flight. When stdin ends, a server that can tell stops as soon as it is
+   * idle instead of waiting out the grace period (an HTTP server: no request being answered).
+   */
+  idle?: () => boolean;
 }
 
 /**
@@ -27,7 +32,7 @@ export interface StopOptions {
  * `process.ppid`, which changes when the process is re-parented. A second Ctrl-C, or a `stop` that
  * takes longer than 5 s, exits at once with code 1.
  */
-export function stopWhenDone(stop: () => Promise<void>, { watchStdin }: StopOptions): void {
+export function stopWhenDone(stop: () => Promise<void>, { watchStdin, idle }: StopOptions): void {
   let stopping = false;
   const stopOnce = (reason: string): void => {
     if (stopping) return;
@@ -67,6 +72,14 @@ export function stopWhenDone(stop: () => Promise<void>, { watchStdin }: StopOpti
       // loop empties and Node exits with code 0 by itself. Whatever still holds the process open
       // after the grace period (an HTTP server, a database pool) is closed by `stop`.
       setTimeout(() => stopOnce('stdin closed'), STDIN_GRACE_MS).unref();
+      if (idle !== undefined) {
+        const check = setInterval(() => {
+          if (!idle()) return;
+          clearInterval(check);
+          stopOnce('stdin closed');
+        }, 20);
+        check.unref();
+      }
     };
     for (const event of ['end', 'close', 'error'] as const) process.stdin.once(event, onEnd);
     // Reading is what makes 'end' fire. The stdio transport reads stdin already; elsewhere this

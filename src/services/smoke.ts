@@ -1,0 +1,161 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { z } from 'zod';
+import { McpxError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { jsonProblems, loadWorkspace, manifestError } from '../manifest/load.js';
+import { type SmokeCase, SmokeEntrySchema } from '../manifest/schema.js';
+import { toJUnit } from '../smoke/junit.js';
+import { smokeServer } from '../smoke/run-server.js';
+import { type SurfaceSnapshot, sortKeys } from '../smoke/surface.js';
+import type { SmokeReport } from '../smoke/types.js';
+
+/** Cases kept beside the manifest instead of in it: `{ "<server>": { "cases": [...] } }`. */
+export const SMOKE_FILE = 'mcpx.smoke.json';
+export const DEFAULT_SNAPSHOT_FILE = 'mcpx.snapshot.json';
+export const DEFAULT_CLIENT_PREFIX = 'mcp__{server}__';
+
+export interface SmokeOptions {
+  dir: string;
+  servers?: readonly string[] | undefined;
+  /** Write the surface snapshot instead of comparing with it. */
+  update: boolean;
+  /** Also write a JUnit XML report here. */
+  junit?: string | undefined;
+  /** Servers checked at the same time (default 4). */
+  concurrency?: number;
+}
+
+const SnapshotFileSchema = z.object({ servers: z.record(z.string(), z.unknown()) });
+
+/**
+ * The CI smoke test: starts every server of the workspace (or the named ones) the way `mcpx dev`
+ * does, checks each as an MCP client, stops it, and reports. A server's faults are results, not
+ * exceptions; only bad usage or a bad manifest, smoke file or snapshot throws (exit 2).
+ */
+export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
+  const started = performance.now();
+  const workspace = await loadWorkspace(options.dir);
+  const entries = Object.entries(workspace.manifest.mcpServers);
+  const wanted = options.servers;
+  if (wanted !== undefined) {
+    const unknown = wanted.filter((name) => !Object.hasOwn(workspace.manifest.mcpServers, name));
+    if (unknown.length > 0) {
+      throw new McpxError(
+        `No server named ${unknown.map((n) => `"${n}"`).join(', ')} in ${workspace.file}.`,
+        {
+          hint: `use names from: ${entries.map(([n]) => n).join(', ')}`,
+        },
+      );
+    }
+  }
+  const selected = entries.filter(([name, entry]) =>
+    wanted === undefined ? entry.disabled !== true : wanted.includes(name),
+  );
+  if (selected.length === 0) {
+    throw new McpxError(`No servers to check in ${workspace.file}.`, {
+      hint: 'add one with `mcpx new server`',
+    });
+  }
+
+  const fileCases = await readSmokeFile(workspace.root);
+  const snapshotRel = workspace.manifest.smoke?.snapshot ?? DEFAULT_SNAPSHOT_FILE;
+  const snapshotPath = join(workspace.root, snapshotRel);
+  const snapshots = await readSnapshot(snapshotPath);
+  const clientPrefix = workspace.manifest.smoke?.clientPrefix ?? DEFAULT_CLIENT_PREFIX;
+
+  const results = await mapLimit(selected, options.concurrency ?? 4, ([name, entry]) =>
+    smokeServer({
+      workspace,
+      name,
+      entry,
+      role: entry.role === undefined ? undefined : workspace.roles.get(entry.role),
+      clientPrefix,
+      cases: [...(entry.smoke?.cases ?? []), ...(fileCases[name] ?? [])],
+      snapshot: snapshots?.[name] as SurfaceSnapshot | undefined,
+      snapshotFile: snapshots === undefined ? undefined : snapshotRel,
+      update: options.update,
+      parentEnv: process.env,
+    }),
+  );
+
+  const servers = results.map((r) => r.report);
+  const all = servers.flatMap((s) => s.checks);
+  const notStarted = servers.some(
+    (s) => s.checks.find((c) => c.name === 'start')?.status === 'fail',
+  );
+  const failed = all.filter((c) => c.status === 'fail').length;
+  const report: SmokeReport = {
+    root: workspace.root,
+    servers,
+    passed: all.filter((c) => c.status === 'pass' || c.status === 'warn').length,
+    failed,
+    skipped: all.filter((c) => c.status === 'skip').length,
+    warnings: all.filter((c) => c.status === 'warn').length,
+    exitCode: notStarted ? 4 : failed > 0 ? 1 : 0,
+    ms: 0,
+  };
+  if (options.update) {
+    const merged: Record<string, unknown> = { ...snapshots };
+    for (const { report: server, surface } of results)
+      if (surface !== undefined) merged[server.server] = surface;
+    await writeSnapshot(snapshotPath, merged);
+    report.snapshotWritten = relative(process.cwd(), snapshotPath) || snapshotPath;
+  }
+  report.ms = Math.round(performance.now() - started);
+  if (options.junit !== undefined) await writeFile(options.junit, toJUnit(report));
+  return report;
+}
+
+async function readSmokeFile(root: string): Promise<Record<string, SmokeCase[]>> {
+  const file = join(root, SMOKE_FILE);
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return {};
+  const checked = jsonProblems(text, z.record(z.string(), SmokeEntrySchema));
+  if (!checked.ok) throw manifestError(file, checked.problems);
+  return Object.fromEntries(
+    Object.entries(checked.value).map(([name, entry]) => [name, entry.cases ?? []]),
+  );
+}
+
+async function readSnapshot(file: string): Promise<Record<string, unknown> | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const checked = jsonProblems(text, SnapshotFileSchema);
+  if (!checked.ok) {
+    const error = manifestError(file, checked.problems);
+    throw new McpxError(error.message, {
+      hint: 'restore it from git, or run `mcpx smoke --update` to write it anew',
+    });
+  }
+  return checked.value.servers;
+}
+
+/** Sorted keys at every depth, two-space indent, final newline: a file that diffs well in review. */
+async function writeSnapshot(file: string, servers: Record<string, unknown>): Promise<void> {
+  const text = `${JSON.stringify(sortKeys({ servers }), null, 2)}\n`;
+  const exists = await readFile(file, 'utf8').then(
+    () => true,
+    () => false,
+  );
+  if (exists) await writeFileAtomic(file, text);
+  else await writeFile(file, text, { flag: 'wx' });
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time, keeping the order of results. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
