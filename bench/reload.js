@@ -11,21 +11,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BIN, REPO, makeWorkspace, median, run, sleep } from './lib/workspace.js';
+import { BIN, REPO, freePort, makeWorkspace, median, run, sleep } from './lib/workspace.js';
 
 const iterations = Number(process.argv[2] ?? 11);
 const bin = (name) => join(REPO, 'node_modules/.bin', name);
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 /** initialize + tools/list against http://127.0.0.1:port/mcp; the tools, or undefined on failure. */
 async function listTools(port) {

@@ -6,22 +6,12 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BIN, REPO, median, sleep } from './lib/workspace.js';
+import { BIN, REPO, freePort, median, sleep } from './lib/workspace.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const examples = join(REPO, 'examples');
 const manifest = JSON.parse(readFileSync(join(examples, 'mcpx.json'), 'utf8'));
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 async function bareServer(entry) {
   const cwd = join(examples, entry.cwd);

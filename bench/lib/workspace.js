@@ -97,3 +97,5 @@ export const median = (values) => {
 };
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export { freePort } from '../../dist/supervisor/ports.js';

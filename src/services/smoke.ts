@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { McpxError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { jsonProblems, loadWorkspace, manifestError } from '../manifest/load.js';
+import { selectServers } from '../manifest/select.js';
 import { type SmokeCase, SmokeEntrySchema } from '../manifest/schema.js';
 import { toJUnit } from '../smoke/junit.js';
 import { smokeServer } from '../smoke/run-server.js';
@@ -36,22 +37,7 @@ const SnapshotFileSchema = z.object({ servers: z.record(z.string(), z.unknown())
 export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const started = performance.now();
   const workspace = await loadWorkspace(options.dir);
-  const entries = Object.entries(workspace.manifest.mcpServers);
-  const wanted = options.servers;
-  if (wanted !== undefined) {
-    const unknown = wanted.filter((name) => !Object.hasOwn(workspace.manifest.mcpServers, name));
-    if (unknown.length > 0) {
-      throw new McpxError(
-        `No server named ${unknown.map((n) => `"${n}"`).join(', ')} in ${workspace.file}.`,
-        {
-          hint: `use names from: ${entries.map(([n]) => n).join(', ')}`,
-        },
-      );
-    }
-  }
-  const selected = entries.filter(([name, entry]) =>
-    wanted === undefined ? entry.disabled !== true : wanted.includes(name),
-  );
+  const selected = selectServers(workspace, options.servers);
   if (selected.length === 0) {
     throw new McpxError(`No servers to check in ${workspace.file}.`, {
       hint: 'add one with `mcpx new server`',

@@ -9,13 +9,8 @@ import type { ResolvedRole } from '../manifest/roles.js';
 import { type ServerEntry, type SmokeCase, transportOf } from '../manifest/schema.js';
 import { Instance, StartError } from '../supervisor/instance.js';
 import { instanceSpec } from '../supervisor/spec.js';
-import {
-  type RawSurface,
-  type SurfaceSnapshot,
-  diffSnapshots,
-  listRaw,
-  snapshotOf,
-} from './surface.js';
+import { type RawSurface, listRaw } from '../supervisor/surface.js';
+import { type SurfaceSnapshot, diffSnapshots, snapshotOf } from './surface.js';
 import { CHECKS, type CheckName, type CheckResult, type ServerReport } from './types.js';
 
 /** Tool names as the spec allows them. */

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { McpxError } from '../errors.js';
 import type { Workspace } from '../manifest/load.js';
 import { DEFAULT_HEALTH, type ServerEntry, transportOf } from '../manifest/schema.js';
+import { selectServers } from '../manifest/select.js';
 import { CLUSTER, type LogEvent } from '../logs/event.js';
 import { type Clock, systemClock } from './clock.js';
 import type { InstanceEvent } from './instance.js';
@@ -42,21 +43,7 @@ export class Supervisor {
     this.#clock = options.clock ?? systemClock;
     const { workspace } = options;
     this.pidFiles = new PidFiles(join(workspace.root, '.mcpx', 'pids'));
-    const entries = Object.entries(workspace.manifest.mcpServers);
-    const wanted = options.servers;
-    if (wanted !== undefined) {
-      const unknown = wanted.filter((name) => !Object.hasOwn(workspace.manifest.mcpServers, name));
-      if (unknown.length > 0) {
-        throw new McpxError(
-          `No server named ${unknown.map((n) => `"${n}"`).join(', ')} in ${workspace.file}.`,
-          {
-            hint: `use names from: ${entries.map(([n]) => n).join(', ')}`,
-          },
-        );
-      }
-    }
-    for (const [name, entry] of entries) {
-      if (wanted !== undefined ? !wanted.includes(name) : entry.disabled === true) continue;
+    for (const [name, entry] of selectServers(workspace, options.servers)) {
       for (let replica = 0; replica < (entry.replicas ?? 1); replica++) {
         this.replicas.push(this.#replica(name, replica, entry));
       }

@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { SurfaceCounts } from './state.js';
 
 /** What a server exposes: each primitive by name, with what matters for a diff. */
@@ -11,54 +12,84 @@ export interface Surface {
 
 const KINDS = ['tools', 'resources', 'resourceTemplates', 'prompts'] as const;
 
-/**
- * Lists everything the server's capabilities declare, following pagination. The value kept per
- * primitive is a stable JSON of its schema-bearing fields, so a changed input schema shows as "~".
- */
-export async function listSurface(client: Client, timeout: number): Promise<Surface> {
+/** Everything a server lists, as it sent it. */
+export interface RawSurface {
+  tools: Tool[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+  prompts: Prompt[];
+}
+
+/** Lists each kind the server's capabilities declare, following pagination; a failing list throws. */
+export async function listRaw(client: Client, timeout: number): Promise<RawSurface> {
   const caps = client.getServerCapabilities() ?? {};
   const options = { timeout };
-  const all = async <T>(
-    page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>,
+  const pages = async <T>(
+    list: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>,
   ): Promise<T[]> => {
     const items: T[] = [];
     let cursor: string | undefined;
-    do {
-      const result = await page(cursor);
+    for (let page = 0; page < 1000; page++) {
+      const result = await list(cursor);
       items.push(...result.items);
       cursor = result.nextCursor;
-    } while (cursor !== undefined);
+      if (cursor === undefined) break;
+    }
     return items;
   };
-  const tools = caps.tools
-    ? await all(async (cursor) => {
-        const r = await client.listTools({ cursor }, options);
-        return { items: r.tools, nextCursor: r.nextCursor };
-      })
-    : [];
-  const resources = caps.resources
-    ? await all(async (cursor) => {
-        const r = await client.listResources({ cursor }, options);
-        return { items: r.resources, nextCursor: r.nextCursor };
-      })
-    : [];
-  const templates = caps.resources
-    ? await all(async (cursor) => {
-        const r = await client.listResourceTemplates({ cursor }, options);
-        return { items: r.resourceTemplates, nextCursor: r.nextCursor };
-      })
-    : [];
-  const prompts = caps.prompts
-    ? await all(async (cursor) => {
-        const r = await client.listPrompts({ cursor }, options);
-        return { items: r.prompts, nextCursor: r.nextCursor };
-      })
-    : [];
+  const wrap = (kind: string, error: unknown): Error =>
+    new Error(`${kind}: ${error instanceof Error ? error.message : String(error)}`);
   return {
-    tools: new Map(tools.map((t) => [t.name, stable({ in: t.inputSchema, out: t.outputSchema })])),
-    resources: new Map(resources.map((r) => [r.uri, stable({ mime: r.mimeType })])),
-    resourceTemplates: new Map(templates.map((t) => [t.uriTemplate, stable({ mime: t.mimeType })])),
-    prompts: new Map(prompts.map((p) => [p.name, stable({ args: p.arguments })])),
+    tools: caps.tools
+      ? await pages(async (cursor) => {
+          const r = await client.listTools({ cursor }, options).catch((e: unknown) => {
+            throw wrap('tools/list', e);
+          });
+          return { items: r.tools, nextCursor: r.nextCursor };
+        })
+      : [],
+    resources: caps.resources
+      ? await pages(async (cursor) => {
+          const r = await client.listResources({ cursor }, options).catch((e: unknown) => {
+            throw wrap('resources/list', e);
+          });
+          return { items: r.resources, nextCursor: r.nextCursor };
+        })
+      : [],
+    resourceTemplates: caps.resources
+      ? await pages(async (cursor) => {
+          const r = await client.listResourceTemplates({ cursor }, options).catch((e: unknown) => {
+            throw wrap('resources/templates/list', e);
+          });
+          return { items: r.resourceTemplates, nextCursor: r.nextCursor };
+        })
+      : [],
+    prompts: caps.prompts
+      ? await pages(async (cursor) => {
+          const r = await client.listPrompts({ cursor }, options).catch((e: unknown) => {
+            throw wrap('prompts/list', e);
+          });
+          return { items: r.prompts, nextCursor: r.nextCursor };
+        })
+      : [],
+  };
+}
+
+/**
+ * The surface as the supervisor compares it across reloads: per primitive, a stable JSON of its
+ * schema-bearing fields, so a changed input schema shows as "~".
+ */
+export async function listSurface(client: Client, timeout: number): Promise<Surface> {
+  const raw = await listRaw(client, timeout);
+  return {
+    tools: new Map(
+      raw.tools.map((t) => [t.name, stable({ in: t.inputSchema, out: t.outputSchema })]),
+    ),
+    resources: new Map(raw.resources.map((r) => [r.uri, stable({ mime: r.mimeType })])),
+    resourceTemplates: new Map(
+      raw.resourceTemplates.map((t) => [t.uriTemplate, stable({ mime: t.mimeType })]),
+    ),
+    prompts: new Map(raw.prompts.map((p) => [p.name, stable({ args: p.arguments })])),
   };
 }
 

@@ -22,7 +22,10 @@ it('examples/ matches a fresh `mcpx init` + `mcpx new server` run', async () => 
   base = await mkdtemp(join(tmpdir(), 'mcpx-examples-'));
   const fresh = join(base, 'examples');
   // The servers resolve the SDK from a node_modules above them, as examples/ does from the repo's.
-  await symlink(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(base, 'node_modules'));
+  await symlink(
+    fileURLToPath(new URL('../../node_modules', import.meta.url)),
+    join(base, 'node_modules'),
+  );
   (writeExamples as (dir: string) => void)(fresh);
   const ignore = (tree: Record<string, string>): Record<string, string> =>
     Object.fromEntries(

@@ -1,15 +1,2 @@
-import { createServer } from 'node:net';
-
-/** A port that was free on 127.0.0.1 a moment ago (bind :0, read it, release it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// The supervisor's own helper: a port free on 127.0.0.1 a moment ago.
+export { freePort } from '../../src/supervisor/ports.js';
