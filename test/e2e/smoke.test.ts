@@ -4,6 +4,7 @@
  * start (exit 4), on a broken manifest (exit 2), and on a real third-party server from npm.
  */
 import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SmokeReport } from '../../src/smoke/types.js';
 import { mcpx, testPath } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = join(REPO, 'examples');
@@ -243,6 +245,37 @@ describe('servers that cannot start, and bad input', () => {
   });
 });
 
+describe('a server given by url', () => {
+  it('checks a running HTTP server that mcpx did not start, and leaves it running', async () => {
+    const port = await freePort();
+    const server = spawn(process.execPath, [fixture('good-http')], {
+      env: { PATH: testPath(), PORT: String(port) },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    try {
+      const ready = new Promise<void>((resolve) =>
+        server.stderr.setEncoding('utf8').on('data', (text: string) => {
+          if (text.includes('listening')) resolve();
+        }),
+      );
+      await ready;
+      const dir = await workspace({
+        mcpServers: { remote: { url: `http://127.0.0.1:${port}/mcp` } },
+      });
+      const result = await mcpx(['smoke'], { cwd: dir });
+      expect(result.exitCode, result.stdout).toBe(0);
+      expect(result.stdout).toMatch(
+        /^remote \(no role, http\): good-http 1, protocol 2025-11-25$/m,
+      );
+      expect(checkLine(result.stdout, 'stop')).toContain('a remote server: mcpx does not stop it');
+      expect(server.exitCode).toBeNull();
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+  });
+});
+
 describe('a third-party server from npm', () => {
   it('checks @modelcontextprotocol/server-memory listed by command', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mcpx-smoke-npm-'));
@@ -269,7 +302,9 @@ describe('a third-party server from npm', () => {
         roles: { knowledge: { primitives: ['tools', 'resources'] } },
         mcpServers: {
           memory: {
-            command: join(dir, 'node_modules/.bin/mcp-server-memory'),
+            // As a user lists an npm package: npx finds the one the workspace installed.
+            command: 'npx',
+            args: ['--no-install', 'mcp-server-memory'],
             role,
             env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') },
             smoke: {
