@@ -36,7 +36,9 @@ export function run(command, args, options = {}) {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // A stdin that stays open: the template's HTTP entry stops when a piped stdin ends, and tsx and
+    // nodemon hand their own stdin on to the server.
+    stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
   const listeners = new Set();

@@ -42,6 +42,8 @@ export interface InstanceDeps {
   onEvent: (event: InstanceEvent) => void | Promise<void>;
   /** Called when a started instance dies. */
   onExit?: (exit: ExitInfo) => void;
+  /** Aborting while it starts stops the instance: a newer reload superseded it. */
+  signal?: AbortSignal;
 }
 
 export interface ExitInfo {
@@ -60,6 +62,8 @@ export class StartError extends Error {
     message: string,
     readonly exit: ExitInfo | undefined,
     readonly stderr: readonly string[],
+    /** Stopped on purpose (deps.signal), not a failure of the server. */
+    readonly superseded = false,
   ) {
     super(message);
     this.name = 'StartError';
@@ -171,7 +175,16 @@ export class Instance {
           instance.stderrTail,
         );
       });
-      await Promise.race([ready, failed, timedOut]);
+      const superseded = new Promise<never>((_, reject) => {
+        const stop = (): void =>
+          reject(new StartError('superseded by a newer change', undefined, [], true));
+        if (deps.signal?.aborted) stop();
+        deps.signal?.addEventListener('abort', stop, { once: true });
+        abort.signal.addEventListener('abort', () =>
+          deps.signal?.removeEventListener('abort', stop),
+        );
+      });
+      await Promise.race([ready, failed, timedOut, superseded]);
       instance.readyMs = Math.round(clock.now() - instance.startedAt);
       return instance;
     } catch (error) {

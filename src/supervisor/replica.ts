@@ -58,6 +58,7 @@ export class Replica {
   #queue: Promise<unknown> = Promise.resolve();
   #stopped = false;
   readonly #retiring = new Set<Promise<void>>();
+  #supersede: AbortController | undefined;
   #restarts = 0;
   #lastReload: ReloadResult | undefined;
   #lastError: string | undefined;
@@ -112,7 +113,14 @@ export class Replica {
    * old instance serves until the new one is ready, and stays if the new one fails.
    */
   reload(): Promise<void> {
+    // A newer change makes an older reload's new instance pointless: cancel it while it starts,
+    // or skip it if it has not started yet.
+    this.#supersede?.abort();
+    const controller = new AbortController();
+    this.#supersede = controller;
+    const { signal } = controller;
     return this.#enqueue(async () => {
+      if (signal.aborted) return;
       const old = this.#current;
       if (old === undefined || this.#state === 'crashed' || !this.deps.canOverlap) {
         this.#breaker.reset();
@@ -130,8 +138,9 @@ export class Replica {
       }
       let next: Instance;
       try {
-        next = await this.#startInstance();
+        next = await this.#startInstance(signal);
       } catch (error) {
+        if (signal.aborted) return;
         const why =
           error instanceof StartError ? crashMessage(error.message, error.stderr) : String(error);
         this.#lastError = why;
@@ -173,6 +182,7 @@ export class Replica {
   /** Stops everything for good: timers, health checks, the instance (with the shutdown ladder). */
   stop(): Promise<void> {
     this.#stopped = true;
+    this.#supersede?.abort();
     this.#cancelTimer();
     this.#health?.stop();
     return this.#enqueue(async () => {
@@ -236,7 +246,7 @@ export class Replica {
     }
   }
 
-  async #startInstance(): Promise<Instance> {
+  async #startInstance(signal?: AbortSignal): Promise<Instance> {
     const spec = await this.deps.makeSpec();
     this.#port = spec.port;
     await this.deps.emit({
@@ -253,6 +263,7 @@ export class Replica {
       clock: this.deps.clock,
       spawn: this.deps.spawn,
       onEvent: this.deps.emit,
+      ...(signal === undefined ? {} : { signal }),
       onExit: (exit) => {
         if (started !== undefined) crashed(started, exit);
       },

@@ -198,6 +198,23 @@ describe('a healthy cluster', () => {
     await cluster.waitFor(/text-kit\s+\| reloaded in \d+ ms: same tools, resources and prompts/);
   });
 
+  it('coalesces a burst of saves: the half-written first one is superseded, one reload of the final files', async () => {
+    const file = join(dir, 'servers/text-kit/src/tools/index.ts');
+    const good = await readFile(file, 'utf8');
+    const before = cluster.lines.length;
+    await writeFile(file, good.slice(0, good.length / 2));
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    await writeFile(file, good);
+    await cluster.waitFor(/text-kit\s+\| reloaded in \d+ ms: same tools, resources and prompts/);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const burst = cluster.lines.slice(before);
+    expect(burst.filter((line) => /text-kit\s+\| reloaded in/.test(line))).toHaveLength(1);
+    expect(burst.filter((line) => /reload failed/.test(line))).toEqual([]);
+    expect((await status(dir)).replicas.find((r) => r.server === 'text-kit')?.lastReload?.ok).toBe(
+      true,
+    );
+  });
+
   it('reloads an HTTP server blue/green and serves the edit on its new port', async () => {
     const before = (await status(dir)).replicas.find((r) => r.server === 'docs');
     await writeFile(

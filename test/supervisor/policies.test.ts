@@ -68,6 +68,41 @@ describe('Debouncer', () => {
   });
 });
 
+describe('Debouncer, leading', () => {
+  it('hands over the first key of a quiet period at once, and a burst once more when it ends', () => {
+    const flushed: [number, string[]][] = [];
+    vi.setSystemTime(0);
+    const debouncer = new Debouncer<string>(
+      100,
+      (keys) => flushed.push([Date.now(), [...keys].sort()]),
+      systemClock,
+      { leading: true },
+    );
+    debouncer.add('a');
+    expect(flushed).toEqual([[0, ['a']]]);
+    vi.advanceTimersByTime(30);
+    debouncer.add('a');
+    vi.advanceTimersByTime(30);
+    debouncer.add('b');
+    vi.advanceTimersByTime(99);
+    expect(flushed).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(flushed).toEqual([
+      [0, ['a']],
+      [160, ['a', 'b']],
+    ]);
+    // A lone save after a quiet period: handed over at once, nothing trails.
+    vi.advanceTimersByTime(500);
+    debouncer.add('c');
+    vi.advanceTimersByTime(1000);
+    expect(flushed).toEqual([
+      [0, ['a']],
+      [160, ['a', 'b']],
+      [660, ['c']],
+    ]);
+  });
+});
+
 describe('HealthCheck', () => {
   const options = { interval: 1000, timeout: 200, failures: 3 };
 

@@ -15,8 +15,9 @@ const IGNORED = new Set(['node_modules', 'dist', '.mcpx', '.git', 'coverage']);
 
 /**
  * Watches each server's files and calls `onChange` with the names of the servers whose files
- * changed, once per burst (debounced), so an editor's write-then-rename save is one reload and only
- * the servers that changed restart.
+ * changed: at once for the first change after a quiet period, and once more when a burst of
+ * changes (an editor's write-then-rename, a git checkout) settles for `debounceMs`. Only the
+ * servers that changed reload; a reload superseded by a later change in the burst is cancelled.
  */
 export async function watchServers(
   servers: readonly WatchedServer[],
@@ -24,10 +25,12 @@ export async function watchServers(
   options: { debounceMs?: number; clock?: Clock } = {},
 ): Promise<{ close(): Promise<void>; ready: Promise<void> }> {
   const { watch } = await import('chokidar');
+  // Leading: a save reloads at once; more saves within the window supersede that reload.
   const debouncer = new Debouncer<string>(
     options.debounceMs ?? 100,
     onChange,
     options.clock ?? systemClock,
+    { leading: true },
   );
   const owners = (path: string): string[] =>
     servers
