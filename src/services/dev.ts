@@ -85,6 +85,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         return shown === undefined ? saved : Promise.all([saved, shown]).then(() => undefined);
       },
     });
+    if (supervisor.replicas.length === 0) {
+      throw new McpxError(`No servers to run in ${workspace.file}.`, {
+        hint: 'add one with `mcpx new server`, or enable the ones marked "disabled"',
+      });
+    }
     await supervisor.start();
     if (options.watch && !options.signal.aborted) await supervisor.watch();
   } catch (error) {

@@ -246,6 +246,16 @@ describe('a healthy cluster', () => {
   });
 });
 
+describe('nothing to run', () => {
+  it('exits 2 with a hint when the workspace has no servers', async () => {
+    const dir = await workspace({});
+    const result = await mcpx(['dev'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('No servers to run in');
+    expect(result.stderr).toContain('Try: add one with `mcpx new server`');
+  });
+});
+
 describe('misbehaving servers', () => {
   it('stops a crash loop, restarts crashes and hung servers, and SIGKILLs one that ignores SIGTERM', async () => {
     const dir = await workspace({
