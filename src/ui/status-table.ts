@@ -73,19 +73,15 @@ export function formatStatus(snapshot: ClusterSnapshot, options: StatusTableOpti
   const room = Math.max(MIN_ERROR_WIDTH, width - used);
   for (const row of rows) row[row.length - 1] = truncate(row.at(-1) ?? '', room);
 
-  // table() pads by string length, so colour goes in after it: the STATE cell of every row starts
-  // right after the SERVER column and its 2-space gap.
-  const stateAt = Math.max(HEADER[0].length, ...rows.map((row) => row[0]?.length ?? 0)) + 2;
-  const lines = table(HEADER, rows).split('\n');
-  const painted = lines.map((line, i) => {
-    const replica = snapshot.replicas[i - 1];
-    if (i === 0 || replica === undefined) return line;
-    const state = replica.state;
-    return `${line.slice(0, stateAt)}${paint(state)}${line.slice(stateAt + state.length)}`;
-  });
-  return [`${summary}: ${ready} of ${snapshot.replicas.length} replicas ready`, ...painted].join(
-    '\n',
-  );
+  // table() measures cells without ANSI codes, so the STATE cell can carry its colour.
+  for (const [i, row] of rows.entries()) {
+    const state = snapshot.replicas[i]?.state;
+    if (state !== undefined) row[1] = paint(state);
+  }
+  return [
+    `${summary}: ${ready} of ${snapshot.replicas.length} replicas ready`,
+    table(HEADER, rows),
+  ].join('\n');
 }
 
 /**
