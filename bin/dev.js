@@ -1,6 +1,19 @@
 #!/usr/bin/env node
-// Development entry: oclif's development mode (no cached manifest, verbose errors) over dist/.
-// Rebuild with `npm run build` after changing src/.
+// Development entry: runs the TypeScript in src/ directly, with no build step and verbose errors.
+// oclif's development mode loads src/ through tsx (mapped from dist/ by tsconfig's outDir/rootDir);
+// the built oclif.manifest.json is ignored because it points at dist/. Uses oclif from node_modules,
+// the copy that src/ imports.
 import { execute } from '@oclif/core';
+import { fileURLToPath } from 'node:url';
 
-await execute({ development: true, dir: import.meta.url });
+// As in bin/run.js: a reader that stops early closes the pipe; end quietly.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+await execute({
+  development: true,
+  dir: import.meta.url,
+  loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), ignoreManifest: true },
+});

@@ -11,5 +11,14 @@ if (major < 22 || (major === 22 && minor < 18)) {
 }
 // Compile cache: later starts reuse V8's compiled code for oclif and mcpx (see bench/startup).
 module.enableCompileCache?.();
-const { execute } = await import('@oclif/core/execute');
+// A reader that stops early (`mcpx logs | head`) closes the pipe: end quietly, as Unix tools do.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+// dist/ is one bundle of oclif and the commands (scripts/build.js).
+const { execute, settings } = await import('../dist/cli/runtime.js');
+// Always the built commands. Under NODE_ENV=development or test oclif would otherwise load src/
+// through tsx, with a second copy of oclif; running from source is bin/dev.js's job.
+settings.enableAutoTranspile = false;
 await execute({ dir: import.meta.url });

@@ -1,4 +1,5 @@
-import { Command, Errors } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import { ExitError } from '@oclif/core/errors';
 import { ExitCode, isMcpxError } from '../errors.js';
 
 /**
@@ -10,7 +11,7 @@ export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
-    if (error instanceof Errors.ExitError) throw error;
+    if (error instanceof ExitError) throw error;
     if (isMcpxError(error)) {
       if (this.jsonEnabled()) this.logJson({ error: error.toJSON() });
       else {

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 
 /** `--dir`: the workspace folder (or any folder inside it). */
 export const dirFlag = Flags.directory({

@@ -1,23 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import type { PrimitiveKind } from '../manifest/roles.js';
 
-/** The package's `templates/` folder (the same from `src/` under vitest and from `dist/`). */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+/**
+ * The root of the mcpx package: the nearest folder above this module whose package.json is mcpx's.
+ * Found by walking up because this code runs from src/ under vitest and from a bundle chunk in dist/.
+ */
+function packageRoot(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'mcpx'
+    ) {
+      return dir;
+    }
+    if (dirname(dir) === dir) throw new Error(`mcpx's package.json not found above ${start}`);
+  }
+}
+
+let root: string | undefined;
+const fromRoot = (...parts: string[]): string => join((root ??= packageRoot()), ...parts);
 
 /** The JSON Schema of mcpx.json, generated at build time from the zod schema. */
-export const MANIFEST_SCHEMA_FILE = fileURLToPath(
-  new URL('../../schema/mcpx.schema.json', import.meta.url),
-);
+export const manifestSchemaFile = (): string => fromRoot('schema', 'mcpx.schema.json');
 
 export const templatePaths = {
-  workspace: join(TEMPLATES_DIR, 'workspace'),
-  tsconfigBase: join(TEMPLATES_DIR, 'tsconfig.base.json'),
-  server: (template: PrimitiveKind): string => join(TEMPLATES_DIR, 'servers', template),
+  workspace: (): string => fromRoot('templates', 'workspace'),
+  tsconfigBase: (): string => fromRoot('templates', 'tsconfig.base.json'),
+  server: (template: PrimitiveKind): string => fromRoot('templates', 'servers', template),
   primitive: (kind: PrimitiveKind): string =>
-    join(TEMPLATES_DIR, 'primitives', `${singular(kind)}.ts`),
+    fromRoot('templates', 'primitives', `${singular(kind)}.ts`),
   primitiveIndex: (kind: PrimitiveKind): string =>
-    join(TEMPLATES_DIR, 'primitives', `${kind}-index.ts`),
+    fromRoot('templates', 'primitives', `${kind}-index.ts`),
 };
 
 export function singular(kind: PrimitiveKind): 'tool' | 'resource' | 'prompt' {

@@ -4,7 +4,7 @@ import { McpxError } from '../errors.js';
 import { editJsonText } from '../manifest/json-text.js';
 import { MANIFEST_FILE } from '../manifest/schema.js';
 import { fillPlaceholders } from '../scaffold/copy.js';
-import { MANIFEST_SCHEMA_FILE, templatePaths } from '../scaffold/templates.js';
+import { manifestSchemaFile, templatePaths } from '../scaffold/templates.js';
 
 export interface InitOptions {
   /** Folder of the new workspace; created when missing. */
@@ -82,14 +82,14 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
 /** The workspace files by relative path, rendered from templates/workspace. */
 async function renderWorkspace(dir: string, name: string): Promise<Record<string, string>> {
   const read = (file: string): Promise<string> =>
-    readFile(join(templatePaths.workspace, file), 'utf8');
-  const schema = relative(dir, MANIFEST_SCHEMA_FILE).split(sep).join('/');
+    readFile(join(templatePaths.workspace(), file), 'utf8');
+  const schema = relative(dir, manifestSchemaFile()).split(sep).join('/');
   return {
     [MANIFEST_FILE]: editJsonText(await read(MANIFEST_FILE), [
       { path: ['$schema'], value: schema.startsWith('.') ? schema : `./${schema}` },
     ]),
     'package.json': editJsonText(await read('package.json'), [{ path: ['name'], value: name }]),
-    'tsconfig.base.json': await readFile(templatePaths.tsconfigBase, 'utf8'),
+    'tsconfig.base.json': await readFile(templatePaths.tsconfigBase(), 'utf8'),
     '.gitignore': await read('_gitignore'),
     '.github/workflows/mcpx-smoke.yml': await read('_github/workflows/mcpx-smoke.yml'),
     'README.md': fillPlaceholders(await read('README.md'), { name }),

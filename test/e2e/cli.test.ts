@@ -1,0 +1,126 @@
+/**
+ * The CLI shell itself, driven as users run it: --version, --help, unknown input, a reader that
+ * closes the pipe early, and the two entries (bin/run.js over the built bundle, bin/dev.js over src/).
+ */
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { arch, platform } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BIN, mcpx, testPath } from '../helpers/cli.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+const DEV_BIN = fileURLToPath(new URL('../../bin/dev.js', import.meta.url));
+
+const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const manifest = JSON.parse(
+  await readFile(new URL('../../oclif.manifest.json', import.meta.url), 'utf8'),
+) as { commands: Record<string, unknown> };
+
+describe('mcpx --version and --help', () => {
+  it('--version names the version, the platform and Node', async () => {
+    const { exitCode, stdout } = await mcpx(['--version'], { cwd: ROOT });
+    expect(exitCode).toBe(0);
+    expect(stdout.trim()).toBe(
+      `mcpx/${pkg.version} ${platform()}-${arch()} node-${process.version}`,
+    );
+  });
+
+  it('--help lists every top-level command, in order, and the topic "new"', async () => {
+    const { exitCode, stdout } = await mcpx(['--help'], { cwd: ROOT });
+    expect(exitCode).toBe(0);
+    const section = stdout.slice(stdout.indexOf('COMMANDS\n'));
+    const listed = [...section.matchAll(/^ {2}(\S+) {2,}/gm)].map((m) => m[1]);
+    const topLevel = Object.keys(manifest.commands)
+      .filter((id) => !id.includes(':'))
+      .sort();
+    expect(listed).toEqual(topLevel);
+    expect(stdout).toMatch(/^TOPICS\n {2}new {2,}Scaffold MCP servers/m);
+  });
+
+  it('command help renders the examples with the binary name', async () => {
+    const { exitCode, stdout } = await mcpx(['logs', '--help'], { cwd: ROOT });
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain('$ mcpx logs --follow --server weather,docs --level warning');
+    expect(stdout).not.toContain('<%');
+  });
+
+  it('help for a topic lists its commands', async () => {
+    const { exitCode, stdout } = await mcpx(['new', '--help'], { cwd: ROOT });
+    expect(exitCode).toBe(0);
+    for (const id of ['new prompt', 'new resource', 'new server', 'new tool']) {
+      expect(stdout).toContain(id);
+    }
+  });
+});
+
+describe('bad input to the CLI', () => {
+  it('an unknown command exits 2 and says so', async () => {
+    const { exitCode, stderr } = await mcpx(['frobnicate'], { cwd: ROOT });
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain('frobnicate');
+  });
+
+  it('an unknown flag exits 2 and names it', async () => {
+    const { exitCode, stderr } = await mcpx(['list', '--bogus'], { cwd: ROOT });
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain('--bogus');
+  });
+});
+
+describe('output to a reader that stops early', () => {
+  it('ends quietly with 0 when the pipe closes (as `mcpx --help | head -1` does)', async () => {
+    const child = spawn(process.execPath, [BIN, '--help'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Close our end before mcpx writes: its write then fails with EPIPE.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
+
+describe('the two entries', () => {
+  it('bin/run.js runs the built bundle even under NODE_ENV=development or test', async () => {
+    // vitest itself sets NODE_ENV=test. oclif would then register tsx and map dist/ to src/.
+    for (const NODE_ENV of ['development', 'test']) {
+      const { exitCode, stderr } = await mcpx(['new', 'tool', 'x_y', '--server', 'nope'], {
+        cwd: EXAMPLES,
+        env: { NODE_ENV, DEBUG: 'oclif:config:ts-path' },
+      });
+      expect(exitCode).toBe(2);
+      expect(stderr).toContain('No server named "nope"');
+      expect(stderr).toContain('enableAutoTranspile is explicitly set to false');
+      expect(stderr).not.toContain('registering tsx');
+      // With a second copy of oclif its exit signal goes unrecognised and prints as "EEXIT: 2".
+      expect(stderr).not.toContain('EEXIT');
+    }
+  });
+
+  it('bin/dev.js runs src/ with no build and prints what bin/run.js prints', async () => {
+    const options = {
+      cwd: EXAMPLES,
+      reject: false,
+      stdin: 'ignore' as const,
+      env: { NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', PATH: testPath() },
+    };
+    const dev = await execa(process.execPath, [DEV_BIN, 'list', '--json'], options);
+    const built = await execa(process.execPath, [BIN, 'list', '--json'], options);
+    expect(dev.exitCode).toBe(0);
+    expect(dev.stdout).toBe(built.stdout);
+    // It really is the source: oclif's development mode says which folder it maps dist/ to.
+    const traced = await execa(process.execPath, [DEV_BIN, 'list'], {
+      ...options,
+      env: { ...options.env, DEBUG: 'oclif:config:ts-path' },
+    });
+    expect(traced.stderr).toContain(`Found source directory for ${ROOT}dist/commands`);
+  });
+});
