@@ -19,6 +19,8 @@ const entries = [
   'src/cli/runtime.ts',
   // Every command, at the path the oclif manifest names (oclif.commands is ./dist/commands).
   ...globSync('src/commands/**/*.ts', { cwd: root }),
+  // oclif.hooks in package.json.
+  'src/cli/hooks/command-not-found.ts',
   // Read by this script to write the JSON Schema.
   'src/manifest/schema.ts',
   // Imported by the benchmarks.

@@ -1,6 +1,7 @@
 import { Command } from '@oclif/core/command';
 import { ExitError } from '@oclif/core/errors';
 import { ExitCode, isMcpxError } from '../errors.js';
+import { unknownFlagsError } from './unknown-input.js';
 
 /**
  * Every mcpx command: `--json` output, and the one error policy. An McpxError prints as a short
@@ -12,6 +13,9 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
     if (error instanceof ExitError) throw error;
+    const typed = nonexistentFlags(error);
+    if (typed !== undefined)
+      return this.catch(unknownFlagsError(typed, this.knownFlags(), this.usedAs()));
     if (isMcpxError(error)) {
       if (this.jsonEnabled()) this.logJson({ error: error.toJSON() });
       else {
@@ -25,4 +29,30 @@ export abstract class BaseCommand extends Command {
     process.stderr.write(formatBug(error));
     this.exit(ExitCode.bug);
   }
+
+  /** Every long flag of this command, as typed: `--dir`, `--no-watch`, `--json`. */
+  private knownFlags(): string[] {
+    const flags = { ...this.ctor.baseFlags, ...this.ctor.flags };
+    const names = Object.entries(flags).flatMap(([name, flag]) =>
+      flag.type === 'boolean' && flag.allowNo ? [`--${name}`, `--no-${name}`] : [`--${name}`],
+    );
+    return this.ctor.enableJsonFlag ? [...names, '--json'] : names;
+  }
+
+  /** How the user typed this command: `mcpx new server`. */
+  private usedAs(): string {
+    return `${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''}`.trim();
+  }
+}
+
+/**
+ * The flags of oclif's "Nonexistent flag" parse error. oclif does not export that class, so it is
+ * recognised by shape: a parse error that carries the flags it did not know.
+ */
+function nonexistentFlags(error: Error): string[] | undefined {
+  const candidate = error as Error & { parse?: unknown; flags?: unknown };
+  if (candidate.parse === undefined || !Array.isArray(candidate.flags)) return undefined;
+  return candidate.flags.every((f) => typeof f === 'string')
+    ? (candidate.flags as string[])
+    : undefined;
 }

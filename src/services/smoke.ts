@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
-import { McpxError } from '../errors.js';
+import { ExitCode, McpxError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { jsonProblems, loadWorkspace, manifestError } from '../manifest/load.js';
 import { selectServers } from '../manifest/select.js';
@@ -78,7 +78,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     failed,
     skipped: all.filter((c) => c.status === 'skip').length,
     warnings: all.filter((c) => c.status === 'warn').length,
-    exitCode: notStarted ? 4 : failed > 0 ? 1 : 0,
+    exitCode: notStarted ? ExitCode.unreachable : failed > 0 ? ExitCode.checkFailed : ExitCode.ok,
     ms: 0,
   };
   if (options.update) {

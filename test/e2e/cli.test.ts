@@ -59,16 +59,53 @@ describe('mcpx --version and --help', () => {
 });
 
 describe('bad input to the CLI', () => {
-  it('an unknown command exits 2 and says so', async () => {
-    const { exitCode, stderr } = await mcpx(['frobnicate'], { cwd: ROOT });
+  it('an unknown command exits 2 with the nearest command', async () => {
+    const { exitCode, stdout, stderr } = await mcpx(['lsit'], { cwd: ROOT });
     expect(exitCode).toBe(2);
-    expect(stderr).toContain('frobnicate');
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'Error: "mcpx lsit" is not a command.\n' +
+        'Try: did you mean `mcpx list`? `mcpx --help` lists every command',
+    );
   });
 
-  it('an unknown flag exits 2 and names it', async () => {
-    const { exitCode, stderr } = await mcpx(['list', '--bogus'], { cwd: ROOT });
+  it('a mistyped subcommand with arguments after it is still recognised', async () => {
+    const { exitCode, stderr } = await mcpx(['new', 'servr', 'weather', '--role', 'tools'], {
+      cwd: ROOT,
+    });
     expect(exitCode).toBe(2);
-    expect(stderr).toContain('--bogus');
+    expect(stderr).toContain('Error: "mcpx new servr" is not a command.');
+    expect(stderr).toContain('did you mean `mcpx new server`?');
+  });
+
+  it('an unknown command with --json answers in JSON on stdout', async () => {
+    const { exitCode, stdout } = await mcpx(['frobnicate', '--json'], { cwd: ROOT });
+    expect(exitCode).toBe(2);
+    expect(JSON.parse(stdout)).toEqual({
+      error: {
+        message: '"mcpx frobnicate" is not a command.',
+        hint: '`mcpx --help` lists every command',
+        exitCode: 2,
+      },
+    });
+  });
+
+  it('an unknown flag exits 2 with the nearest flag', async () => {
+    const { exitCode, stderr } = await mcpx(['logs', '--follw'], { cwd: EXAMPLES });
+    expect(exitCode).toBe(2);
+    expect(stderr).toBe(
+      'Error: `mcpx logs` has no flag --follw.\n' +
+        'Try: did you mean --follow? `mcpx logs --help` lists its flags',
+    );
+  });
+
+  it('knows negated flags and the --json flag', async () => {
+    const negated = await mcpx(['dev', '--no-wach'], { cwd: EXAMPLES });
+    expect(negated.exitCode).toBe(2);
+    expect(negated.stderr).toContain('did you mean --no-watch?');
+    const json = await mcpx(['new', 'server', '--jsn'], { cwd: EXAMPLES });
+    expect(json.exitCode).toBe(2);
+    expect(json.stderr).toContain('did you mean --json?');
   });
 });
 
