@@ -2,9 +2,11 @@
 // command loads only what it imports. Then writes the JSON Schema of mcpx.json from its zod source,
 // and the oclif manifest, so that `mcpx --help` and `--version` load no command module.
 //
-// Why a bundle: oclif's runtime is about 290 CommonJS files; resolving and reading them was most of
-// mcpx's start-up (see bench/startup.js and the README). In one bundle the commands and bin/run.js
-// share the same copy of oclif, so its error classes and settings are one. Types are checked by
+// Why a bundle: oclif's runtime is about 290 CommonJS files, and zod, the SDK and the rest add
+// hundreds more; resolving and reading them was most of mcpx's start-up (see bench/startup.js and
+// the README). In one bundle the commands and bin/run.js also share the same copy of oclif, so its
+// error classes and settings are one. Each command still loads only the chunks it imports, and
+// the heavy ones (the SDK, inquirer, listr2, chokidar) only inside run(). Types are checked by
 // `npm run typecheck` (part of `npm test`), not here.
 import * as esbuild from 'esbuild';
 import { globSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,6 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const entries = [
   // What bin/run.js starts: oclif's execute() and settings.
@@ -99,18 +100,14 @@ const result = await esbuild.build({
   platform: 'node',
   target: 'node22',
   sourcemap: true,
-  // mcpx's own dependencies stay in node_modules, loaded when a command needs them. oclif is bundled.
-  // typescript, ts-node and tsx are what oclif's development mode would load; bin/run.js turns it off.
-  external: [
-    ...Object.keys(pkg.dependencies).filter((name) => name !== '@oclif/core'),
-    'typescript',
-    'ts-node',
-    'tsx',
-  ],
+  // Everything is bundled but what oclif's development mode would load (bin/run.js turns it off).
+  external: ['typescript', 'ts-node', 'tsx'],
   // oclif is CommonJS and calls require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __mcpxCreateRequire } from 'node:module';\nconst require = __mcpxCreateRequire(import.meta.url);",
   },
+  // jsonc-parser's main build is UMD, whose require() calls esbuild cannot follow; use its ESM build.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   plugins: [editOclif],
   logLevel: 'warning',
   metafile: true,
