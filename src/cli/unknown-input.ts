@@ -1,3 +1,4 @@
+import type { Config } from '@oclif/core/interfaces';
 import { closest } from '../closest.js';
 import { McpxError } from '../errors.js';
 
@@ -10,6 +11,16 @@ export interface CommandTree {
   topics: readonly string[];
 }
 
+/** The commands and topics of the running CLI, as users type them. */
+export function commandTree(config: Config): CommandTree {
+  const spaced = (name: string): string => name.replaceAll(':', ' ');
+  return {
+    bin: config.bin,
+    commands: config.commandIDs.map(spaced),
+    topics: config.topics.map((topic) => spaced(topic.name)),
+  };
+}
+
 /**
  * The error for words that name no command: the nearest command if one is close ("lsit" -> "list",
  * "new servr" -> "new server"), the commands of a topic typed right with a wrong subcommand
@@ -18,6 +29,13 @@ export interface CommandTree {
 export function unknownCommandError(words: readonly string[], tree: CommandTree): McpxError {
   const { bin } = tree;
   const everything = `\`${bin} --help\` lists every command`;
+  const first = words[0] ?? '';
+  if (first.startsWith('-')) {
+    const guess = closest(first, ['--help', '--version']);
+    return new McpxError(`${bin} has no flag ${first} of its own; flags go after a command.`, {
+      hint: `${guess === undefined ? '' : `did you mean \`${bin} ${guess}\`? `}${everything}`,
+    });
+  }
   // The longest run of leading words that means something, so that arguments after a mistyped
   // command ("new servr weather") do not spoil the guess.
   for (let count = words.length; count >= 1; count--) {
@@ -42,7 +60,7 @@ export function unknownCommandError(words: readonly string[], tree: CommandTree)
       });
     }
   }
-  return new McpxError(`"${bin} ${words[0] ?? ''}" is not a command.`, { hint: everything });
+  return new McpxError(`"${bin} ${first}" is not a command.`, { hint: everything });
 }
 
 /**

@@ -46,6 +46,15 @@ describe('unknownCommandError', () => {
     );
   });
 
+  it('treats a leading flag as a flag, not a command to guess', () => {
+    const error = unknownCommandError(['-x'], tree);
+    expect(error.message).toBe('mcpx has no flag -x of its own; flags go after a command.');
+    expect(error.hint).toBe('`mcpx --help` lists every command');
+    expect(unknownCommandError(['--verison'], tree).hint).toContain(
+      'did you mean `mcpx --version`?',
+    );
+  });
+
   it('points at --help when nothing is close', () => {
     const error = unknownCommandError(['frobnicate', 'x'], tree);
     expect(error.message).toBe('"mcpx frobnicate" is not a command.');

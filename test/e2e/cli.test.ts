@@ -58,6 +58,31 @@ describe('mcpx --version and --help', () => {
   });
 });
 
+describe('mcpx help, -h and -v', () => {
+  it('`mcpx help <command>` prints what `<command> --help` prints', async () => {
+    const viaHelp = await mcpx(['help', 'new', 'server'], { cwd: ROOT });
+    const viaFlag = await mcpx(['new', 'server', '--help'], { cwd: ROOT });
+    expect(viaHelp.exitCode).toBe(0);
+    expect(viaHelp.stdout).toContain('$ mcpx new server');
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+  });
+
+  it('`mcpx help` alone and -h print the root help; -v prints the version', async () => {
+    const root = await mcpx(['--help'], { cwd: ROOT });
+    expect((await mcpx(['help'], { cwd: ROOT })).stdout).toBe(root.stdout);
+    expect((await mcpx(['-h'], { cwd: ROOT })).stdout).toBe(root.stdout);
+    const version = await mcpx(['--version'], { cwd: ROOT });
+    expect((await mcpx(['-v'], { cwd: ROOT })).stdout).toBe(version.stdout);
+  });
+
+  it('`mcpx help` for something that is not a command exits 2 with the nearest one', async () => {
+    const { exitCode, stderr } = await mcpx(['help', 'smok'], { cwd: ROOT });
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain('Error: "mcpx smok" is not a command.');
+    expect(stderr).toContain('did you mean `mcpx smoke`?');
+  });
+});
+
 describe('bad input to the CLI', () => {
   it('an unknown command exits 2 with the nearest command', async () => {
     const { exitCode, stdout, stderr } = await mcpx(['lsit'], { cwd: ROOT });
@@ -88,6 +113,12 @@ describe('bad input to the CLI', () => {
         exitCode: 2,
       },
     });
+  });
+
+  it('a mistyped top-level flag exits 2 with the nearest one', async () => {
+    const { exitCode, stderr } = await mcpx(['--verison'], { cwd: ROOT });
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain('did you mean `mcpx --version`?');
   });
 
   it('an unknown flag exits 2 with the nearest flag', async () => {

@@ -1,17 +1,12 @@
 import type { Hook } from '@oclif/core/hooks';
-import { unknownCommandError } from '../unknown-input.js';
+import { commandTree, unknownCommandError } from '../unknown-input.js';
 
 /**
  * oclif runs this when no command matches what was typed. mcpx answers as it does for every other
  * bad input: an McpxError with a "Try:" line (a close command, or where to find them), exit 2.
  */
 const commandNotFound: Hook.CommandNotFound = async function ({ id, argv, config }) {
-  const spaced = (name: string): string => name.replaceAll(':', ' ');
-  const error = unknownCommandError(id.split(':'), {
-    bin: config.bin,
-    commands: config.commandIDs.map(spaced),
-    topics: config.topics.map((topic) => spaced(topic.name)),
-  });
+  const error = unknownCommandError(id.split(':'), commandTree(config));
   if (argv?.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
   } else {
