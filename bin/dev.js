@@ -7,9 +7,19 @@ import { execute } from '@oclif/core';
 import { fileURLToPath } from 'node:url';
 
 // As in bin/run.js: a reader that stops early closes the pipe; end quietly.
+// A command that handles it itself has its own listener: mcpx dev stops its servers first.
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  const handled = process.stdout.listenerCount('error') > 1;
+  if (error.code !== 'EPIPE') {
+    if (handled) return;
+    throw error;
+  }
+  // Nobody reads any more: later writes (oclif's final flush among them) are dropped, not waited on.
+  process.stdout.write = (_chunk, encoding, callback) => {
+    (typeof encoding === 'function' ? encoding : callback)?.();
+    return true;
+  };
+  if (!handled) process.exit(0);
 });
 
 await execute({

@@ -246,6 +246,43 @@ describe('a healthy cluster', () => {
   });
 });
 
+describe('a reader that stops early', () => {
+  it('`mcpx dev | head` stops every server cleanly and exits 0 once its stdout is closed', async () => {
+    const dir = await workspace({
+      flood: { command: 'node', args: [fixture('stderr-flood')], env: { FLOOD_LINES: '2000000' } },
+    });
+    const child = spawn(process.execPath, [BIN, 'dev'], {
+      cwd: dir,
+      env: { ...process.env, PATH: testPath(), NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      // Like `head -1`: read until the flood is on screen, then close the pipe.
+      await new Promise<void>((resolve) => {
+        let text = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk;
+          if (/flood\s+\| line \d+/.test(text)) resolve();
+        });
+      });
+      let pid: number | undefined;
+      while (pid === undefined) {
+        const replica = (await status(dir)).replicas[0];
+        if (replica?.state === 'ready') pid = replica.pid;
+      }
+      child.stdout.destroy();
+      expect(await exited).toBe(0);
+      expect(isAlive(pid ?? -1), `pid ${pid}`).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    const events = await storedEvents(dir);
+    expect(events.at(-1)).toMatchObject({ server: 'mcpx', msg: 'stopped 1 server' });
+    await expect(readdir(join(dir, '.mcpx/pids'))).resolves.toEqual([]);
+  });
+});
+
 describe('nothing to run', () => {
   it('exits 2 with a hint when the workspace has no servers', async () => {
     const dir = await workspace({});

@@ -10,10 +10,12 @@ export async function snapshotTree(dir: string): Promise<Record<string, string>>
     const rel = relative(dir, path);
     if (rel.split('/').includes('node_modules')) continue;
     if (entry.isDirectory()) result[`${rel}/`] = 'dir';
-    else
+    else if (entry.isFile())
       result[rel] = createHash('sha256')
         .update(await readFile(path))
         .digest('hex');
+    // A socket (a running `mcpx dev`'s control socket) or a FIFO has no bytes to compare.
+    else result[rel] = entry.isSymbolicLink() ? 'symlink' : 'special';
   }
   return result;
 }
