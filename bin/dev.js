@@ -5,22 +5,7 @@
 // the copy that src/ imports.
 import { execute } from '@oclif/core';
 import { fileURLToPath } from 'node:url';
-
-// As in bin/run.js: a reader that stops early closes the pipe; end quietly.
-// A command that handles it itself has its own listener: mcpx dev stops its servers first.
-process.stdout.on('error', (error) => {
-  const handled = process.stdout.listenerCount('error') > 1;
-  if (error.code !== 'EPIPE') {
-    if (handled) return;
-    throw error;
-  }
-  // Nobody reads any more: later writes (oclif's final flush among them) are dropped, not waited on.
-  process.stdout.write = (_chunk, encoding, callback) => {
-    (typeof encoding === 'function' ? encoding : callback)?.();
-    return true;
-  };
-  if (!handled) process.exit(0);
-});
+import './stdout-closed.js';
 
 await execute({
   development: true,

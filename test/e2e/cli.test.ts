@@ -4,8 +4,10 @@
  */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { arch, platform } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { arch, platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BIN, mcpx, testPath } from '../helpers/cli.js';
@@ -141,18 +143,54 @@ describe('bad input to the CLI', () => {
 });
 
 describe('output to a reader that stops early', () => {
-  it('ends quietly with 0 when the pipe closes (as `mcpx --help | head -1` does)', async () => {
-    const child = spawn(process.execPath, [BIN, '--help'], {
-      cwd: ROOT,
+  /** Runs the CLI with our end of its stdout closed before it writes (as `| head -0` would). */
+  async function closedStdout(args: string[], cwd: string) {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, PATH: testPath(), NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // Close our end before mcpx writes: its write then fails with EPIPE.
     child.stdout.destroy();
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
+    return { code, stderr };
+  }
+
+  it('ends quietly with 0 (as `mcpx --help | head -1` does)', async () => {
+    expect(await closedStdout(['--help'], ROOT)).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('lets a command finish its work: new server completes and registers the server', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'mcpx-epipe-'));
+    try {
+      expect((await mcpx(['init', 'ws', '--yes'], { cwd: base })).exitCode).toBe(0);
+      const ws = join(base, 'ws');
+      const result = await closedStdout(
+        ['new', 'server', 'weather', '-r', 'tools', '-t', 'stdio', '--no-install', '--yes'],
+        ws,
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(existsSync(join(ws, 'servers/weather/src/server.ts'))).toBe(true);
+      const manifest = JSON.parse(await readFile(join(ws, 'mcpx.json'), 'utf8')) as {
+        mcpServers: Record<string, unknown>;
+      };
+      expect(Object.keys(manifest.mcpServers)).toEqual(['weather']);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the real exit code: smoke of a broken workspace still exits 2', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'mcpx-epipe-'));
+    try {
+      await writeFile(join(base, 'mcpx.json'), '{"mcpServers": {"x": {"comand": "node"}}}');
+      const result = await closedStdout(['smoke'], base);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('unknown field "comand"');
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });
 
