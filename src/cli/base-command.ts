@@ -26,7 +26,7 @@ export abstract class BaseCommand extends Command {
     }
     if (error.oclif !== undefined) return super.catch(error);
     const { formatBug } = await import('../ui/errors.js');
-    process.stderr.write(formatBug(error));
+    process.stderr.write(formatBug(error, this.config.userAgent));
     this.exit(ExitCode.bug);
   }
 

@@ -13,11 +13,14 @@ export function formatMcpxError(error: McpxError): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** An error mcpx did not expect: say it is a bug and show everything needed to fix it. */
-export function formatBug(error: unknown): string {
+/**
+ * An error mcpx did not expect: say it is a bug and show everything needed to fix it, starting with
+ * which mcpx, on which platform and Node (oclif's user agent: `mcpx/0.1.0 linux-x64 node-v24.21.0`).
+ */
+export function formatBug(error: unknown, userAgent: string): string {
   const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
   return (
     `${err.red.bold('mcpx hit an unexpected error. This is a bug in mcpx; please report it with the text below.')}\n` +
-    `${stack}\n`
+    `${userAgent}\n${stack}\n`
   );
 }
