@@ -44,6 +44,15 @@ describe('mcpx --version and --help', () => {
     expect(stdout).toMatch(/^TOPICS\n {2}new {2,}Scaffold MCP servers/m);
   });
 
+  it("the README's `mcpx --help` sample is today's output", async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const sample = /```console\n\$ mcpx --help\n([\s\S]*?)```/.exec(readme)?.[1];
+    const { stdout } = await mcpx(['--help'], { cwd: ROOT });
+    // The version line names the platform and Node it ran on.
+    const version = /^ {2}mcpx\/.*$/m;
+    expect(sample?.replace(version, '').trimEnd()).toBe(stdout.replace(version, '').trimEnd());
+  });
+
   it('command help renders the examples with the binary name', async () => {
     const { exitCode, stdout } = await mcpx(['logs', '--help'], { cwd: ROOT });
     expect(exitCode).toBe(0);
