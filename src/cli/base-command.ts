@@ -1,12 +1,13 @@
 import { Command } from '@oclif/core/command';
 import { ExitError } from '@oclif/core/errors';
-import { ExitCode, isMcpxError } from '../errors.js';
+import { ExitCode, McpxError, isMcpxError } from '../errors.js';
 import { unknownFlagsError } from './unknown-input.js';
 
 /**
  * Every mcpx command: `--json` output, and the one error policy. An McpxError prints as a short
- * message plus "Try:" and exits with its code; oclif's own usage errors keep oclif's text and exit 2;
- * anything else is a bug and prints its stack.
+ * message plus "Try:" and exits with its code; oclif's own usage errors keep oclif's text (with the
+ * usage) and exit 2, or with --json become the same `{"error": ...}` as an McpxError; anything else
+ * is a bug and prints its stack.
  */
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
@@ -16,6 +17,11 @@ export abstract class BaseCommand extends Command {
     const typed = nonexistentFlags(error);
     if (typed !== undefined)
       return this.catch(unknownFlagsError(typed, this.knownFlags(), this.usedAs()));
+    if (this.jsonEnabled() && isParseError(error)) {
+      const message = error.message.replace(/\nSee more help with --help$/, '');
+      const hint = `\`${this.usedAs()} --help\` shows its usage`;
+      return this.catch(new McpxError(message, { hint, exitCode: ExitCode.usage }));
+    }
     if (isMcpxError(error)) {
       if (this.jsonEnabled()) this.logJson({ error: error.toJSON() });
       else {
@@ -45,13 +51,18 @@ export abstract class BaseCommand extends Command {
   }
 }
 
+/** oclif's errors for input its parser refused: they carry what was parsed. */
+function isParseError(error: Error): boolean {
+  return (error as Error & { parse?: unknown }).parse !== undefined;
+}
+
 /**
  * The flags of oclif's "Nonexistent flag" parse error. oclif does not export that class, so it is
  * recognised by shape: a parse error that carries the flags it did not know.
  */
 function nonexistentFlags(error: Error): string[] | undefined {
-  const candidate = error as Error & { parse?: unknown; flags?: unknown };
-  if (candidate.parse === undefined || !Array.isArray(candidate.flags)) return undefined;
+  const candidate = error as Error & { flags?: unknown };
+  if (!isParseError(error) || !Array.isArray(candidate.flags)) return undefined;
   return candidate.flags.every((f) => typeof f === 'string')
     ? (candidate.flags as string[])
     : undefined;

@@ -17,7 +17,10 @@ export function commandTree(config: Config): CommandTree {
   return {
     bin: config.bin,
     commands: config.commandIDs.map(spaced),
-    topics: config.topics.map((topic) => spaced(topic.name)),
+    // oclif also lists a topic for every command; only those with commands under them count.
+    topics: config.topics
+      .map((topic) => spaced(topic.name))
+      .filter((topic) => config.commandIDs.some((id) => spaced(id).startsWith(`${topic} `))),
   };
 }
 
@@ -40,6 +43,13 @@ export function unknownCommandError(words: readonly string[], tree: CommandTree)
   // command ("new servr weather") do not spoil the guess.
   for (let count = words.length; count >= 1; count--) {
     const typed = words.slice(0, count).join(' ');
+    // oclif reads words after a command without arguments as more of its name: `list foo`.
+    if (tree.commands.includes(typed)) {
+      const extra = words.slice(count).join(' ');
+      return new McpxError(`\`${bin} ${typed}\` takes no arguments, and got "${extra}".`, {
+        hint: `\`${bin} ${typed} --help\` shows its usage`,
+      });
+    }
     if (tree.topics.includes(typed) && count < words.length) {
       const inTopic = tree.commands
         .filter((id) => id.startsWith(`${typed} `))

@@ -46,6 +46,12 @@ describe('unknownCommandError', () => {
     );
   });
 
+  it('says a command takes no arguments when oclif read them as more of its name', () => {
+    const error = unknownCommandError(['list', 'foo', 'bar'], tree);
+    expect(error.message).toBe('`mcpx list` takes no arguments, and got "foo bar".');
+    expect(error.hint).toBe('`mcpx list --help` shows its usage');
+  });
+
   it('treats a leading flag as a flag, not a command to guess', () => {
     const error = unknownCommandError(['-x'], tree);
     expect(error.message).toBe('mcpx has no flag -x of its own; flags go after a command.');

@@ -141,6 +141,22 @@ describe('bad input to the CLI', () => {
     );
   });
 
+  it('with --json, every usage error is the same {"error": ...} object on stdout', async () => {
+    const cases = [
+      ['new', 'server', '--transport', 'ftp', '--json'],
+      ['restart', '--json'],
+      ['list', 'foo', '--json'],
+      ['logs', '--follw', '--json'],
+    ];
+    for (const args of cases) {
+      const { exitCode, stdout } = await mcpx(args, { cwd: EXAMPLES });
+      expect(exitCode, args.join(' ')).toBe(2);
+      const { error } = JSON.parse(stdout) as { error: Record<string, unknown> };
+      expect(Object.keys(error).sort(), args.join(' ')).toEqual(['exitCode', 'hint', 'message']);
+      expect(error.exitCode).toBe(2);
+    }
+  });
+
   it('knows negated flags and the --json flag', async () => {
     const negated = await mcpx(['dev', '--no-wach'], { cwd: EXAMPLES });
     expect(negated.exitCode).toBe(2);

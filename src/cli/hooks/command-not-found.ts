@@ -8,7 +8,7 @@ import { commandTree, unknownCommandError } from '../unknown-input.js';
 const commandNotFound: Hook.CommandNotFound = async function ({ id, argv, config }) {
   const error = unknownCommandError(id.split(':'), commandTree(config));
   if (argv?.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
+    process.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
   } else {
     const { formatMcpxError } = await import('../../ui/errors.js');
     process.stderr.write(formatMcpxError(error));
