@@ -44,7 +44,7 @@ export function unknownCommandError(words: readonly string[], tree: CommandTree)
   for (let count = words.length; count >= 1; count--) {
     const typed = words.slice(0, count).join(' ');
     // oclif reads words after a command without arguments as more of its name: `list foo`.
-    if (tree.commands.includes(typed)) {
+    if (tree.commands.includes(typed) && count < words.length) {
       const extra = words.slice(count).join(' ');
       return new McpxError(`\`${bin} ${typed}\` takes no arguments, and got "${extra}".`, {
         hint: `\`${bin} ${typed} --help\` shows its usage`,

@@ -24,8 +24,7 @@ export default class Help extends BaseCommand {
     if (words.length > 0 && !this.config.findCommand(id) && !this.config.findTopic(id)) {
       throw unknownCommandError(words, commandTree(this.config));
     }
-    // oclif's own help class (oclif runs the same for --help), loaded at this point, not imported:
-    // it is already in memory, since oclif's error handling imports it.
+    // The help class --help uses: oclif's, or one package.json names (oclif.helpClass).
     const HelpClass = await loadHelpClass(this.config);
     await new HelpClass(this.config, this.config.pjson.oclif.helpOptions).showHelp(words);
   }
