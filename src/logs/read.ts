@@ -8,6 +8,11 @@
  * its end, learns its number from the rotated file with that inode, and goes on with any rotated
  * file numbered after it, then the new `current.jsonl`. Only whole lines are parsed: a line the
  * writer is still writing waits in a buffer for its newline.
+ *
+ * A follower that lags (its reader paused, a slow pipe) could find rotated files pruned before it
+ * got to them. So every SCAN_MS, whether or not it is being read, it opens the rotated files it has
+ * not read yet and holds them: an open file stays readable after the writer deletes it. Should it
+ * still miss files (more than `holdFiles` behind), it says so with a warning event where they were.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
@@ -59,6 +64,11 @@ export interface FollowLogsOptions extends ReadLogsOptions {
   signal: AbortSignal;
   /** Fallback poll interval in ms for when fs.watch misses a change (default 500). */
   pollMs?: number;
+  /**
+   * Most rotated files held open unread while the reader lags (default 64). Their space is not
+   * freed by the writer's pruning until they are read; past this many, the gap is reported.
+   */
+  holdFiles?: number;
 }
 
 /** Whether the folder holds any log file yet. */
@@ -93,7 +103,12 @@ export async function* followLogs(options: FollowLogsOptions): AsyncGenerator<Lo
     const snap = await snapshot(dir);
     const [live] = snap.files;
     try {
-      follower = new Follower(dir, snap.afterSeq, live?.live === true ? live : undefined);
+      follower = new Follower(
+        dir,
+        snap.afterSeq,
+        live?.live === true ? live : undefined,
+        options.holdFiles ?? HOLD_FILES,
+      );
       for (const event of await tail(snap.files, options.filter ?? {}, options.last)) {
         if (signal.aborted) return;
         yield event;
@@ -108,7 +123,8 @@ export async function* followLogs(options: FollowLogsOptions): AsyncGenerator<Lo
       else {
         for (const event of events) {
           if (signal.aborted) return;
-          if (matches(event)) yield event;
+          // A gap is shown whatever the filter: the events lost in it might have matched.
+          if (event === GAP || matches(event)) yield event === GAP ? gapEvent(follower) : event;
         }
       }
     }
@@ -296,6 +312,45 @@ interface Held {
   seq: number | undefined;
 }
 
+/** A rotated file held open before it is read, so that pruning cannot take it away. */
+interface Pinned {
+  handle: FileHandle;
+  ino: number;
+  seq: number;
+  /** Rotated files just before this one that were pruned before they could be opened. */
+  lostBefore: number;
+}
+
+/** How often a follower looks for rotated files to hold open, in ms. */
+const SCAN_MS = 50;
+/** Default of FollowLogsOptions.holdFiles. */
+const HOLD_FILES = 64;
+
+/** Marks where a follower lost rotated files; followLogs turns it into a warning event. */
+const GAP: LogEvent = Object.freeze({
+  time: '',
+  server: 'mcpx',
+  replica: 0,
+  stream: 'mcpx',
+  level: 'warning',
+  msg: '',
+}) as LogEvent;
+
+function gapEvent(follower: Follower): LogEvent {
+  const files = follower.takeLost();
+  return {
+    time: new Date().toISOString(),
+    server: 'mcpx',
+    replica: 0,
+    stream: 'mcpx',
+    level: 'warning',
+    msg:
+      `mcpx logs fell behind: ${files} rotated log file${files === 1 ? ' was' : 's were'} pruned ` +
+      'before it could read them, and their events are missing here. Raise logs.maxFiles in ' +
+      'mcpx.json to keep more.',
+  };
+}
+
 /** Reads forward from where the snapshot ended, one chunk per call, across rotations. */
 class Follower {
   readonly #dir: string;
@@ -303,8 +358,20 @@ class Follower {
   #held: Held | undefined;
   /** Rotated files numbered up to this have been read (or predate the follower). */
   #afterSeq: number;
+  /** Whether #afterSeq is the number of the last file read, so a jump past it is a gap. */
+  #exact = true;
+  /** Rotated files after #held (or #afterSeq), oldest first, none of them read yet. */
+  readonly #pinned: Pinned[] = [];
+  /** Files lost at the gap that next() last reported. */
+  #lost = 0;
+  /** Calls to next() and scans, one at a time: both move #held, #afterSeq and #pinned. */
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #holdFiles: number;
+  readonly #timer: NodeJS.Timeout;
+  #closed = false;
 
-  constructor(dir: string, afterSeq: number, live: OpenFile | undefined) {
+  constructor(dir: string, afterSeq: number, live: OpenFile | undefined, holdFiles: number) {
+    this.#holdFiles = holdFiles;
     this.#dir = dir;
     this.#currentPath = join(dir, CURRENT_FILE);
     this.#afterSeq = afterSeq;
@@ -318,13 +385,35 @@ class Follower {
         seq: undefined,
       };
     }
+    this.#timer = setInterval(() => {
+      // A failed scan (too many open files, say) only means less is held; reading goes on.
+      this.#serial(() => this.#scan()).catch(() => undefined);
+    }, SCAN_MS);
+    this.#timer.unref();
   }
 
   /**
-   * The events of the next chunk (maybe none, when the chunk held only part of a line), or
-   * undefined when there is nothing more to read now.
+   * The events of the next chunk (maybe none, when the chunk held only part of a line; GAP where
+   * rotated files were lost), or undefined when there is nothing more to read now.
    */
-  async next(): Promise<LogEvent[] | undefined> {
+  next(): Promise<LogEvent[] | undefined> {
+    return this.#serial(() => this.#next());
+  }
+
+  /** How many files the last GAP stands for. */
+  takeLost(): number {
+    const lost = this.#lost;
+    this.#lost = 0;
+    return lost;
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #next(): Promise<LogEvent[] | undefined> {
     const held = this.#held;
     if (held !== undefined) {
       const events = await this.#read(held);
@@ -337,8 +426,9 @@ class Follower {
         if (more !== undefined) return more;
         held.seq = (await listRotated(this.#dir)).find((f) => f.ino === held.ino)?.seq;
         // Not found: pruned already (more than maxFiles rotations since); the next files are
-        // then all newer than afterSeq anyway.
-        if (held.seq !== undefined) this.#afterSeq = Math.max(this.#afterSeq, held.seq);
+        // then all newer than afterSeq anyway, but how many were lost cannot be told.
+        if (held.seq === undefined) this.#exact = false;
+        else this.#afterSeq = Math.max(this.#afterSeq, held.seq);
       }
       // A complete file's fragment without newline is what a crashed writer left: not an event.
       this.#held = undefined;
@@ -349,22 +439,76 @@ class Follower {
 
   /** Opens the oldest rotated file not read yet, else current.jsonl. */
   async #openNext(): Promise<LogEvent[] | undefined> {
+    const pinned = this.#pinned.shift();
+    if (pinned !== undefined) {
+      this.#afterSeq = pinned.seq;
+      this.#exact = true;
+      this.#held = { ...pinned, position: 0, carry: EMPTY };
+      return this.#gap(pinned.lostBefore);
+    }
     // current.jsonl first, then the listing: any file rotated before the open is in the listing.
     const live = await openIfExists(this.#currentPath);
     const next = (await listRotated(this.#dir)).find((f) => f.seq > this.#afterSeq);
+    const lostBefore = next !== undefined && this.#exact ? next.seq - this.#afterSeq - 1 : 0;
     if (next !== undefined && next.ino !== live?.ino) {
       await live?.handle.close();
       this.#afterSeq = next.seq;
+      this.#exact = true;
       const opened = await openIfExists(next.path);
       if (opened !== undefined)
         this.#held = { ...opened, position: 0, carry: EMPTY, seq: next.seq };
-      return [];
+      return this.#gap(lostBefore);
     }
     if (live === undefined) return undefined;
     // next.ino === live.ino: current.jsonl was renamed to `next` just after the open.
-    if (next !== undefined) this.#afterSeq = next.seq;
+    if (next !== undefined) {
+      this.#afterSeq = next.seq;
+      this.#exact = true;
+    }
     this.#held = { ...live, position: 0, carry: EMPTY, seq: next?.seq };
-    return [];
+    return this.#gap(lostBefore);
+  }
+
+  #gap(lost: number): LogEvent[] {
+    if (lost <= 0) return [];
+    this.#lost = lost;
+    return [GAP];
+  }
+
+  /**
+   * Opens the rotated files that came after the one being read, oldest first, so that pruning
+   * cannot take them before they are read. Learns the number of the held file once it is renamed.
+   */
+  async #scan(): Promise<void> {
+    if (this.#closed) return;
+    const rotated = await listRotated(this.#dir);
+    const held = this.#held;
+    if (held !== undefined && held.seq === undefined) {
+      const renamed = rotated.find((f) => f.ino === held.ino);
+      if (renamed !== undefined) {
+        held.seq = renamed.seq;
+        this.#afterSeq = Math.max(this.#afterSeq, renamed.seq);
+      }
+    }
+    let last = this.#pinned.at(-1)?.seq ?? this.#afterSeq;
+    // Whether `last` is the file just before the next one to pin, so that a jump is a gap. Not so
+    // while the held file's number is unknown (pruned before it was learned).
+    let exact =
+      this.#pinned.length > 0 || (held === undefined ? this.#exact : held.seq !== undefined);
+    for (const file of rotated) {
+      if (file.seq <= last || file.ino === held?.ino) continue;
+      if (this.#pinned.length >= this.#holdFiles) return;
+      const opened = await openIfExists(file.path);
+      if (opened === undefined) continue; // pruned between the listing and the open
+      this.#pinned.push({
+        handle: opened.handle,
+        ino: opened.ino,
+        seq: file.seq,
+        lostBefore: exact ? file.seq - last - 1 : 0,
+      });
+      last = file.seq;
+      exact = true;
+    }
   }
 
   /** Events in the next chunk of `held`, or undefined at its end. */
@@ -386,8 +530,13 @@ class Follower {
   }
 
   async close(): Promise<void> {
-    await this.#held?.handle.close();
-    this.#held = undefined;
+    clearInterval(this.#timer);
+    await this.#serial(async () => {
+      this.#closed = true;
+      await this.#held?.handle.close();
+      this.#held = undefined;
+      for (const pinned of this.#pinned.splice(0)) await pinned.handle.close();
+    });
   }
 }
 

@@ -245,6 +245,65 @@ describe('followLogs', () => {
     expect(numbers(events)).toEqual(range(total));
   }, 60_000);
 
+  /**
+   * A reader that stops pulling (paused output) while the writer rotates many times more than
+   * maxFiles: `each` events every 20 ms, so that the follower's scans (every 50 ms) see each file.
+   */
+  async function lagBehind(holdFiles: number, total: number) {
+    const dir = await temp.make();
+    const store = await LogStore.open({ dir, maxFileBytes: 4 * 1024, maxFiles: 8 });
+    await store.write(event(0));
+    await store.flush();
+    const stop = new AbortController();
+    const follow = followLogs({ dir, last: 1, signal: stop.signal, pollMs: 10, holdFiles });
+    expect((await follow.next()).value).toEqual(event(0));
+    // The consumer now pulls nothing until the writer is done.
+    for (let i = 1; i < total; i++) {
+      await store.write(event(i));
+      if (i % 10 === 0) {
+        await store.flush();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    await store.close();
+    const rotations = (await readdir(dir)).length; // maxFiles kept + current.jsonl
+    const rest: LogEvent[] = [];
+    while (!rest.some((e) => e.msg === `event ${total - 1}`)) {
+      const next = await follow.next();
+      if (next.done === true) break;
+      rest.push(next.value);
+    }
+    stop.abort();
+    await follow.return(undefined);
+    return { rest, rotations };
+  }
+
+  it('holds the rotated files of a lagging reader open, so pruning loses it nothing', async () => {
+    const total = 1500; // about 40 files of 4 KiB, with 8 kept
+    const { rest, rotations } = await lagBehind(64, total);
+    expect(rotations).toBe(9);
+    expect(rest.filter((e) => e.server === 'mcpx')).toEqual([]);
+    expect(numbers(rest)).toEqual(range(total - 1, 1));
+  }, 30_000);
+
+  it('past holdFiles, reports the pruned files as one warning where they were', async () => {
+    const total = 1500;
+    const { rest } = await lagBehind(5, total);
+    const gaps = rest.filter((e) => e.server === 'mcpx');
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ stream: 'mcpx', level: 'warning' });
+    expect(gaps[0]?.msg).toMatch(
+      /^mcpx logs fell behind: \d+ rotated log files were pruned before it could read them/,
+    );
+    const at = rest.indexOf(gaps[0]!);
+    const before = numbers(rest.slice(0, at));
+    const after = numbers(rest.slice(at + 1));
+    // Whole files are missing, nothing else: both sides run without holes, in order, to the end.
+    expect(before).toEqual(range(before.length, 1));
+    expect(after).toEqual(range(after.length, total - after.length));
+    expect(before.length + after.length).toBeLessThan(total - 1);
+  }, 30_000);
+
   it('stops reading when the consumer breaks out of the loop', async () => {
     const dir = await storeWith(range(10).map((i) => event(i)));
     const signal = new AbortController().signal;
