@@ -13,3 +13,11 @@ export const yesFlag = Flags.boolean({
   summary: 'Use defaults instead of asking.',
   default: false,
 });
+
+/** `--server a,b`: only these servers of the manifest. */
+export const serverFlag = Flags.string({
+  char: 's',
+  summary: 'Only these servers (comma-separated names).',
+  delimiter: ',',
+  multiple: true,
+});

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.js';
-import { dirFlag } from '../cli/flags.js';
+import { dirFlag, serverFlag } from '../cli/flags.js';
 
 export default class Dev extends BaseCommand {
   static override summary =
@@ -22,12 +22,7 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
   ];
 
   static override flags = {
-    server: Flags.string({
-      char: 's',
-      summary: 'Only these servers (comma-separated names).',
-      delimiter: ',',
-      multiple: true,
-    }),
+    server: serverFlag,
     watch: Flags.boolean({
       allowNo: true,
       default: true,

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.js';
-import { dirFlag } from '../cli/flags.js';
+import { dirFlag, serverFlag } from '../cli/flags.js';
 import { McpxError } from '../errors.js';
 
 export default class Smoke extends BaseCommand {
@@ -37,12 +37,7 @@ Exit codes: 0 all passed, 1 a check failed, 2 usage or manifest error, 4 a serve
   ];
 
   static override flags = {
-    server: Flags.string({
-      char: 's',
-      summary: 'Only these servers (comma-separated names).',
-      delimiter: ',',
-      multiple: true,
-    }),
+    server: serverFlag,
     update: Flags.boolean({
       summary: 'Write the surface snapshot (mcpx.snapshot.json) instead of comparing with it.',
       default: false,
