@@ -124,7 +124,7 @@ export async function* followLogs(options: FollowLogsOptions): AsyncGenerator<Lo
         for (const event of events) {
           if (signal.aborted) return;
           // A gap is shown whatever the filter: the events lost in it might have matched.
-          if (event === GAP || matches(event)) yield event === GAP ? gapEvent(follower) : event;
+          if (GAPS.has(event) || matches(event)) yield event;
         }
       }
     }
@@ -326,19 +326,11 @@ const SCAN_MS = 50;
 /** Default of FollowLogsOptions.holdFiles. */
 const HOLD_FILES = 64;
 
-/** Marks where a follower lost rotated files; followLogs turns it into a warning event. */
-const GAP: LogEvent = Object.freeze({
-  time: '',
-  server: 'mcpx',
-  replica: 0,
-  stream: 'mcpx',
-  level: 'warning',
-  msg: '',
-}) as LogEvent;
+/** The warnings a follower puts where it lost rotated files: shown whatever the filter. */
+const GAPS = new WeakSet<LogEvent>();
 
-function gapEvent(follower: Follower): LogEvent {
-  const files = follower.takeLost();
-  return {
+function gapEvent(files: number): LogEvent {
+  const event: LogEvent = {
     time: new Date().toISOString(),
     server: 'mcpx',
     replica: 0,
@@ -349,6 +341,8 @@ function gapEvent(follower: Follower): LogEvent {
       'before it could read them, and their events are missing here. Raise logs.maxFiles in ' +
       'mcpx.json to keep more.',
   };
+  GAPS.add(event);
+  return event;
 }
 
 /** Reads forward from where the snapshot ended, one chunk per call, across rotations. */
@@ -362,8 +356,6 @@ class Follower {
   #exact = true;
   /** Rotated files after #held (or #afterSeq), oldest first, none of them read yet. */
   readonly #pinned: Pinned[] = [];
-  /** Files lost at the gap that next() last reported. */
-  #lost = 0;
   /** Calls to next() and scans, one at a time: both move #held, #afterSeq and #pinned. */
   #queue: Promise<unknown> = Promise.resolve();
   readonly #holdFiles: number;
@@ -393,18 +385,11 @@ class Follower {
   }
 
   /**
-   * The events of the next chunk (maybe none, when the chunk held only part of a line; GAP where
-   * rotated files were lost), or undefined when there is nothing more to read now.
+   * The events of the next chunk (maybe none, when the chunk held only part of a line; a warning
+   * where rotated files were lost), or undefined when there is nothing more to read now.
    */
   next(): Promise<LogEvent[] | undefined> {
     return this.#serial(() => this.#next());
-  }
-
-  /** How many files the last GAP stands for. */
-  takeLost(): number {
-    const lost = this.#lost;
-    this.#lost = 0;
-    return lost;
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
@@ -470,9 +455,7 @@ class Follower {
   }
 
   #gap(lost: number): LogEvent[] {
-    if (lost <= 0) return [];
-    this.#lost = lost;
-    return [GAP];
+    return lost > 0 ? [gapEvent(lost)] : [];
   }
 
   /**
