@@ -56,6 +56,9 @@ export interface ExitInfo {
 /** The last stderr lines kept for crash reports (a stack trace is long; its message comes first). */
 const STDERR_TAIL = 40;
 
+/** After a server exits, how long its last stderr lines may take to be read. */
+const STDERR_DRAIN_MS = 250;
+
 /** Why an instance did not become ready: the exit, or a timeout, with the last stderr lines. */
 export class StartError extends Error {
   constructor(
@@ -109,26 +112,36 @@ export class Instance {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.#child = child;
+    const stderrRead =
+      child.stderr === null
+        ? Promise.resolve()
+        : readLines(child.stderr, (line) => {
+            this.stderrTail.push(line);
+            if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
+            return deps.onEvent({ stream: 'stderr', ...parseStderrLine(line) });
+          }).catch(() => undefined);
     this.exited = new Promise((resolve) => {
       child.once('error', (error) => {
         this.#exit ??= { code: null, signal: null, error };
         resolve(this.#exit);
       });
       child.once('exit', (code, signal) => {
-        this.#exit ??= { code, signal };
-        resolve(this.#exit);
+        const exit = (this.#exit ??= { code, signal });
+        // 'exit' can come before the last stderr lines, which are what a crash report is about.
+        // Wait for them, but not for a grandchild that holds the pipe open.
+        let timer: unknown;
+        const capped = new Promise<void>((wake) => {
+          timer = clock.setTimeout(wake, STDERR_DRAIN_MS);
+        });
+        void Promise.race([stderrRead, capped]).then(() => {
+          clock.clearTimeout(timer);
+          resolve(exit);
+        });
       });
     });
     void this.exited.then((exit) => {
       if (!this.#stopping) deps.onExit?.(exit);
     });
-    if (child.stderr !== null) {
-      void readLines(child.stderr, (line) => {
-        this.stderrTail.push(line);
-        if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
-        return deps.onEvent({ stream: 'stderr', ...parseStderrLine(line) });
-      }).catch(() => undefined);
-    }
   }
 
   get pid(): number | undefined {
@@ -197,7 +210,10 @@ export class Instance {
       const exit =
         spec.launch === undefined
           ? undefined
-          : await Promise.race([instance.exited, sleep(clock, 200).then(() => undefined)]);
+          : await Promise.race([
+              instance.exited,
+              sleep(clock, 200 + STDERR_DRAIN_MS).then(() => undefined),
+            ]);
       await instance.stop({ graceMs: 0, termMs: 1000 }).catch(() => undefined);
       const message =
         exit === undefined

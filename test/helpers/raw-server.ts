@@ -61,8 +61,10 @@ export function startRawServer(
   });
   // A fixture that exits makes later writes fail; the tests look at exit codes instead.
   child.stdin.on('error', () => {});
+  // 'close', not 'exit': on 'exit' the pipes may still hold output (Node's docs say so), and the
+  // tests read stderr right after.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
 
   /** Resolves once `check` returns a value, re-checking on every output; rejects after timeoutMs. */

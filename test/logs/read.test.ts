@@ -6,6 +6,7 @@ import { CURRENT_FILE } from '../../src/logs/files.js';
 import { type LogFilter, followLogs, readLogs } from '../../src/logs/read.js';
 import { LogStore } from '../../src/logs/store.js';
 import { event, numbers, range, tempDirs } from './helpers.js';
+import { until } from '../helpers/until.js';
 
 const temp = tempDirs();
 afterEach(temp.cleanup);
@@ -28,11 +29,6 @@ function collect(
     return got;
   })();
   return { got, done };
-}
-
-/** Resolves once `predicate` holds, checking every few ms. */
-async function until(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 const mixed: LogEvent[] = [
@@ -120,7 +116,7 @@ describe('followLogs', () => {
     const follow = followLogs({ dir, last: 3, signal: stop.signal, pollMs: 20 });
     const { got, done } = collect(follow, 3 + 40, stop);
     // The tail marks the point where following starts: what is written later is new.
-    await until(() => got.length === 3);
+    await until('3 events', () => got.length === 3, { everyMs: 5 });
     for (const i of range(40, 10)) {
       await store.write(event(i));
       if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
@@ -137,7 +133,7 @@ describe('followLogs', () => {
     const done = (async () => {
       for await (const e of followLogs({ dir, signal: stop.signal, pollMs: 10_000 })) got.push(e);
     })();
-    await until(() => got.length === 1);
+    await until('1 events', () => got.length === 1, { everyMs: 5 });
     stop.abort();
     await done;
     expect(numbers(got)).toEqual([0]);
@@ -164,7 +160,7 @@ describe('followLogs', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(got).toEqual([]);
     await appendFile(join(dir, CURRENT_FILE), `\n${JSON.stringify(event(1)).slice(0, 5)}`);
-    await until(() => got.length === 1);
+    await until('1 events', () => got.length === 1, { everyMs: 5 });
     expect(numbers(got)).toEqual([0]);
     await appendFile(join(dir, CURRENT_FILE), `${JSON.stringify(event(1)).slice(5)}\n`);
     await done;
@@ -232,7 +228,7 @@ describe('followLogs', () => {
     const stop = new AbortController();
     const follow = followLogs({ dir, last: 1, signal: stop.signal, pollMs: 10 });
     const { got, done } = collect(follow, total, stop);
-    await until(() => got.length === 1);
+    await until('1 events', () => got.length === 1, { everyMs: 5 });
     for (let i = 1; i < total; i++) {
       await store.write(event(i, { data: { pad: 'x'.repeat(i % 97) } }));
       // Let the reader interleave with the writer rather than only catch up at the end.

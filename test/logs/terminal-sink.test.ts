@@ -75,7 +75,8 @@ describe('TerminalSink', () => {
     for (const e of events) await sink.write(e);
     await sink.close();
     child.stdin.end();
-    await once(child, 'exit');
+    // 'close', not 'exit': only then has all of its stdout been read.
+    await once(child, 'close');
     const lines = Buffer.concat(out).toString().split('\n');
     expect(lines.pop()).toBe('');
     expect(lines.map((l) => JSON.parse(l) as LogEvent)).toEqual(events);
