@@ -301,7 +301,7 @@ export class Replica {
             if (this.#current !== instance) return;
             this.#current = undefined;
             await this.#retire(instance);
-            await this.#failed(`unhealthy: ${failures} pings in a row got no answer; restarted it`);
+            await this.#failed(`unhealthy: ${failures} pings in a row got no answer; stopped it`);
           }),
       },
       this.#clock,

@@ -314,10 +314,21 @@ describe('misbehaving servers', () => {
     expect(
       await cluster.waitFor(/later\s+\| crashed: exited with code 1.*restarting in \d+ ms/),
     ).toBeTruthy();
-    await cluster.waitFor(/hang\s+\| unhealthy: 3 pings in a row got no answer; restarted it/);
-    const snapshot = await status(dir);
-    expect(snapshot.replicas.find((r) => r.server === 'crasher')?.state).toBe('crashed');
+    await cluster.waitFor(
+      /hang\s+\| unhealthy: 3 pings in a row got no answer; stopped it; restarting in \d+ ms/,
+    );
+    // The restart itself comes after the backoff delay.
+    let snapshot = await status(dir);
+    for (
+      const deadline = Date.now() + 10_000;
+      Date.now() < deadline;
+      snapshot = await status(dir)
+    ) {
+      if ((snapshot.replicas.find((r) => r.server === 'hang')?.restarts ?? 0) >= 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(snapshot.replicas.find((r) => r.server === 'hang')?.restarts).toBeGreaterThanOrEqual(1);
+    expect(snapshot.replicas.find((r) => r.server === 'crasher')?.state).toBe('crashed');
     const stubborn = snapshot.replicas.find((r) => r.server === 'stubborn')?.pid ?? -1;
     expect(isAlive(stubborn)).toBe(true);
 
