@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 export type Message = Record<string, unknown>;
 
@@ -27,6 +28,25 @@ export function fixtureEnv(env: Record<string, string>): Record<string, string> 
     (entry): entry is [string, string] => entry[1] !== undefined,
   );
   return { ...Object.fromEntries(inherited), ...env };
+}
+
+/**
+ * An SDK client transport for the TypeScript file `path`, run by the Node that runs the tests, with
+ * its stderr collected. The process starts when a client connects.
+ */
+export function stdioFixtureTransport(
+  path: string,
+  env: Record<string, string> = {},
+): { transport: StdioClientTransport; stderr: () => string } {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [path],
+    env: fixtureEnv(env),
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return { transport, stderr: () => stderr };
 }
 
 /**
