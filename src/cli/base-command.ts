@@ -1,6 +1,8 @@
 import { Command } from '@oclif/core/command';
 import { ExitError } from '@oclif/core/errors';
+import { ux } from '@oclif/core/ux';
 import { ExitCode, McpxError, isMcpxError } from '../errors.js';
+import { escapeJsonText } from '../sanitize.js';
 import { unknownFlagsError } from './unknown-input.js';
 
 /**
@@ -11,6 +13,17 @@ import { unknownFlagsError } from './unknown-input.js';
  */
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
+
+  /**
+   * oclif's JSON output, with the characters JSON leaves raw but a terminal may act on (C1
+   * controls, bidi overrides) escaped: `--json` output quotes servers too and often lands on a
+   * terminal.
+   */
+  override logJson(json: unknown): void {
+    ux.stdout(
+      escapeJsonText(ux.colorizeJson(json, { pretty: true, theme: this.config.theme?.json })),
+    );
+  }
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
     if (error instanceof ExitError) throw error;

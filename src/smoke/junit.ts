@@ -1,14 +1,20 @@
+import { sanitizeText } from '../sanitize.js';
 import type { SmokeReport } from './types.js';
 
-const escape = (text: string): string =>
-  text
+/**
+ * Text as XML character data. XML 1.0 cannot carry most control characters, lone surrogates or
+ * U+FFFE/U+FFFF at all (one makes the file unparseable), and CI pages show the rest to people: the
+ * sanitiser writes all of them as visible escapes (`\x1b`). Newlines stay in element text; in an
+ * attribute a parser would turn them into spaces, so there they are escaped too.
+ */
+const escapeXml = (text: string, keepNewlines: boolean): string =>
+  sanitizeText(text, { keepNewlines })
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    // XML 1.0 cannot carry most control characters at all.
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+    .replace(/"/g, '&quot;');
+const escape = (text: string): string => escapeXml(text, false);
+const escapeBody = (text: string): string => escapeXml(text, true);
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
@@ -35,7 +41,7 @@ export function toJUnit(report: SmokeReport): string {
           server.stderr.length > 0 ? `\n\nlast stderr:\n${server.stderr.join('\n')}` : '';
         lines.push(
           `${open}>`,
-          `      <failure message="${escape(check.message)}">${escape(body + stderr)}</failure>`,
+          `      <failure message="${escape(check.message)}">${escapeBody(body + stderr)}</failure>`,
           '    </testcase>',
         );
       } else if (check.status === 'skip') {
@@ -47,7 +53,7 @@ export function toJUnit(report: SmokeReport): string {
       } else {
         lines.push(
           `${open}>`,
-          `      <system-out>${escape((check.status === 'warn' ? 'warning: ' : '') + body)}</system-out>`,
+          `      <system-out>${escapeBody((check.status === 'warn' ? 'warning: ' : '') + body)}</system-out>`,
           '    </testcase>',
         );
       }

@@ -1,4 +1,5 @@
 import type { McpxError } from '../errors.js';
+import { sanitizeText } from '../sanitize.js';
 import { err } from './colors.js';
 
 /**
@@ -8,8 +9,10 @@ import { err } from './colors.js';
  * ```
  */
 export function formatMcpxError(error: McpxError): string {
-  const lines = [`${err.red.bold('Error:')} ${error.message}`];
-  if (error.hint !== undefined) lines.push(`${err.cyan('Try:')} ${error.hint}`);
+  // Messages quote what servers and files said (stderr, a manifest value): shown, never obeyed.
+  const safe = (text: string): string => sanitizeText(text, { keepNewlines: true });
+  const lines = [`${err.red.bold('Error:')} ${safe(error.message)}`];
+  if (error.hint !== undefined) lines.push(`${err.cyan('Try:')} ${safe(error.hint)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -21,6 +24,6 @@ export function formatBug(error: unknown, userAgent: string): string {
   const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
   return (
     `${err.red.bold('mcpx hit an unexpected error. This is a bug in mcpx; please report it with the text below.')}\n` +
-    `${userAgent}\n${stack}\n`
+    `${userAgent}\n${sanitizeText(stack, { keepNewlines: true })}\n`
   );
 }

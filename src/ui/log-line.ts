@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance, type ForegroundColorName } from 'chalk';
-import { stripVTControlCharacters } from 'node:util';
 import { CLUSTER, type LogEvent, levelRank } from '../logs/event.js';
+import { sanitizeText } from '../sanitize.js';
 import { out } from './colors.js';
 
 const plain = new Chalk({ level: 0 });
@@ -78,8 +78,9 @@ export interface LogLineOptions {
 /**
  * One event as one terminal line (no newline): time, server, message. Each server has a stable
  * colour, `mcpx` itself is bold, and the message is coloured by level (debug dim, warning yellow,
- * error red, critical and above bold red). ANSI codes in the message itself are removed, so a
- * server cannot restyle the terminal.
+ * error red, critical and above bold red). What a server wrote is sanitised (see sanitize.ts): its
+ * colour codes are removed and other control characters shown as escapes, so it cannot act on the
+ * terminal.
  *
  * ```
  * 14:03:07.412 | mcpx      | starting 3 servers
@@ -90,8 +91,8 @@ export interface LogLineOptions {
  */
 export function formatLogLine(event: LogEvent, options: LogLineOptions): string {
   const c = options.color ? colored : plain;
-  const label = serverLabel(event.server, event.replica).padEnd(options.width ?? 0);
+  const label = sanitizeText(serverLabel(event.server, event.replica)).padEnd(options.width ?? 0);
   const bar = c.gray('|');
-  const msg = messageStyle(c, event.level)(stripVTControlCharacters(event.msg));
+  const msg = messageStyle(c, event.level)(sanitizeText(event.msg));
   return `${c.gray(clock(event.time))} ${bar} ${serverStyle(c, event.server)(label)} ${bar} ${msg}`;
 }

@@ -1,4 +1,5 @@
 import type { CheckStatus, SmokeReport } from '../smoke/types.js';
+import { sanitizeText as safe } from '../sanitize.js';
 import { out } from './colors.js';
 
 const MARK: Record<CheckStatus, string> = { pass: '✔', fail: '✖', warn: '!', skip: '-' };
@@ -15,6 +16,9 @@ const MARK: Record<CheckStatus, string> = { pass: '✔', fail: '✖', warn: '!',
  * 3 servers in 2.1 s; 1 warning
  * 25 passed, 1 failed, 1 skipped
  * ```
+ *
+ * Everything that comes from a server (its name and version, messages quoting its errors and tool
+ * names, its stderr) is sanitised: shown, never obeyed by the terminal.
  */
 export function formatSmokeReport(report: SmokeReport): string {
   const color = (status: CheckStatus, text: string): string =>
@@ -30,21 +34,23 @@ export function formatSmokeReport(report: SmokeReport): string {
     const info =
       server.serverInfo === undefined
         ? ''
-        : `: ${server.serverInfo.name} ${server.serverInfo.version}${server.protocolVersion === undefined ? '' : `, protocol ${server.protocolVersion}`}`;
+        : safe(
+            `: ${server.serverInfo.name} ${server.serverInfo.version}${server.protocolVersion === undefined ? '' : `, protocol ${server.protocolVersion}`}`,
+          );
     lines.push(
       out.bold(
-        `${server.server} (${server.role === undefined ? 'no role' : `role ${server.role}`}, ${server.transport})${info}`,
+        `${safe(server.server)} (${server.role === undefined ? 'no role' : `role ${server.role}`}, ${server.transport})${info}`,
       ),
     );
     for (const check of server.checks) {
       const time = check.status === 'skip' ? '' : `${check.ms} ms`;
       lines.push(
-        `  ${color(check.status, MARK[check.status])} ${check.name.padEnd(18)} ${time.padStart(8)}  ${check.status === 'skip' ? out.dim(check.message) : check.message}`,
+        `  ${color(check.status, MARK[check.status])} ${safe(check.name).padEnd(18)} ${time.padStart(8)}  ${check.status === 'skip' ? out.dim(safe(check.message)) : safe(check.message)}`,
       );
-      for (const detail of check.details ?? []) lines.push(`      ${detail}`);
+      for (const detail of check.details ?? []) lines.push(`      ${safe(detail)}`);
     }
     if (server.checks.some((c) => c.status === 'fail') && server.stderr.length > 0) {
-      lines.push('    last stderr:', ...server.stderr.map((line) => `      ${line}`));
+      lines.push('    last stderr:', ...server.stderr.map((line) => `      ${safe(line)}`));
     }
     lines.push('');
   }

@@ -1,4 +1,5 @@
 import type { ClusterSnapshot, ReplicaSnapshot, ReplicaState } from '../supervisor/state.js';
+import { sanitizeText } from '../sanitize.js';
 import { out } from './colors.js';
 import { table } from './tables.js';
 
@@ -42,26 +43,29 @@ const MIN_ERROR_WIDTH = 24;
 export function formatStatus(snapshot: ClusterSnapshot, options: StatusTableOptions = {}): string {
   const now = (options.now ?? new Date()).getTime();
   const ready = snapshot.replicas.filter((r) => r.state === 'ready').length;
-  const summary = `mcpx dev (pid ${snapshot.pid}) in ${snapshot.root}, up ${since(snapshot.startedAt, now)}`;
+  const summary = `mcpx dev (pid ${snapshot.pid}) in ${sanitizeText(snapshot.root)}, up ${since(snapshot.startedAt, now)}`;
   if (snapshot.replicas.length === 0) {
     return `${summary}: no servers running (none enabled in mcpx.json).`;
   }
 
   const replicasOf = new Map<string, number>();
   for (const r of snapshot.replicas) replicasOf.set(r.server, (replicasOf.get(r.server) ?? 0) + 1);
-  const rows = snapshot.replicas.map((r) => [
-    (replicasOf.get(r.server) ?? 1) > 1 ? `${r.server}#${r.replica}` : r.server,
-    r.state,
-    r.pid === undefined ? '-' : String(r.pid),
-    r.port === undefined ? '-' : String(r.port),
-    r.readySince === undefined || !isUp(r.state) ? '-' : since(r.readySince, now),
-    String(r.restarts),
-    counts(r),
-    r.lastReload === undefined
-      ? '-'
-      : `${r.lastReload.ok ? 'ok' : 'failed'} ${since(r.lastReload.at, now)} ago`,
-    oneLine(r.lastError ?? '-'),
-  ]);
+  // Every cell comes from the running mcpx dev, and LAST ERROR quotes the server: shown, not obeyed.
+  const rows = snapshot.replicas.map((r) =>
+    [
+      (replicasOf.get(r.server) ?? 1) > 1 ? `${r.server}#${r.replica}` : r.server,
+      r.state,
+      r.pid === undefined ? '-' : String(r.pid),
+      r.port === undefined ? '-' : String(r.port),
+      r.readySince === undefined || !isUp(r.state) ? '-' : since(r.readySince, now),
+      String(r.restarts),
+      counts(r),
+      r.lastReload === undefined
+        ? '-'
+        : `${r.lastReload.ok ? 'ok' : 'failed'} ${since(r.lastReload.at, now)} ago`,
+      oneLine(r.lastError ?? '-'),
+    ].map((cell) => sanitizeText(cell)),
+  );
 
   // Cut LAST ERROR to what is left of the width by the other columns and their 2-space gaps.
   const width = options.width ?? (process.stdout.columns || 160);

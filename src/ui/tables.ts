@@ -1,5 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { ListResult } from '../services/list.js';
+import { sanitizeText } from '../sanitize.js';
 import { out } from './colors.js';
 
 /** Columns padded to the widest cell, measured without ANSI codes, so coloured cells align too. */
@@ -24,12 +25,14 @@ export function formatServerTable(result: ListResult): string {
   if (result.servers.length === 0) {
     return `No servers in ${result.manifest} yet. Add one with \`mcpx new server <name>\`.`;
   }
+  // A cloned workspace's mcpx.json is not to be trusted with the terminal either.
+  const safe = (text: string): string => sanitizeText(text);
   const rows = result.servers.map((s) => [
-    s.name,
+    safe(s.name),
     s.role ?? '-',
     s.transport,
     String(s.replicas),
-    `${s.launch}${s.cwd === undefined ? '' : `  (${s.cwd})`}${s.disabled ? '  [disabled]' : ''}${s.problem === undefined ? '' : `  ${out.yellow(`! ${s.problem}`)}`}`,
+    `${safe(s.launch)}${s.cwd === undefined ? '' : `  (${safe(s.cwd)})`}${s.disabled ? '  [disabled]' : ''}${s.problem === undefined ? '' : `  ${out.yellow(`! ${safe(s.problem)}`)}`}`,
   ]);
   return table(['SERVER', 'ROLE', 'TRANSPORT', 'REPLICAS', 'LAUNCH'], rows);
 }

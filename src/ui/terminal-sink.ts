@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { LogEvent } from '../logs/event.js';
+import { escapeJsonText } from '../sanitize.js';
 import { out } from './colors.js';
 import { formatLogLine, serverColumnWidth, serverLabel } from './log-line.js';
 
@@ -49,7 +50,7 @@ export class TerminalSink {
     this.#stream = options.stream ?? process.stdout;
     this.#onError = options.onError;
     if (options.json === true) {
-      this.#format = (event) => JSON.stringify(event);
+      this.#format = (event) => escapeJsonText(JSON.stringify(event));
     } else {
       const color = options.color ?? out.level > 0;
       let width = serverColumnWidth(options.names ?? []);

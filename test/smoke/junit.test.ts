@@ -1,3 +1,4 @@
+import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import { toJUnit } from '../../src/smoke/junit.js';
 import type { SmokeReport } from '../../src/smoke/types.js';
@@ -42,7 +43,7 @@ describe('toJUnit', () => {
         '      <system-out>initialized</system-out>',
         '    </testcase>',
         '    <testcase classname="mcpx.smoke.a&amp;b" name="ping" time="0.005">',
-        '      <failure message="no &quot;answer&quot;">no &quot;answer&quot;\nafter 5 ms\n\nlast stderr:\nERROR &lt;boom&gt;</failure>',
+        '      <failure message="no &quot;answer&quot;">no &quot;answer&quot;\nafter 5 ms\n\nlast stderr:\nERROR &lt;boom&gt;\\x07</failure>',
         '    </testcase>',
         '    <testcase classname="mcpx.smoke.a&amp;b" name="example calls" time="0.000">',
         '      <skipped message="no cases"/>',
@@ -52,5 +53,37 @@ describe('toJUnit', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('writes XML a strict parser accepts whatever characters the server sent', () => {
+    const hostile = 'a\u0000b\u001b]0;t\u0007\u0085\uffff\ufffe\ud800 ok';
+    const report: SmokeReport = {
+      root: '/w',
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      warnings: 0,
+      exitCode: 1,
+      ms: 10,
+      servers: [
+        {
+          server: 's',
+          transport: 'stdio',
+          role: 'tools',
+          ms: 10,
+          stderr: [hostile],
+          checks: [{ name: 'ping', status: 'fail', ms: 1, message: hostile, details: [hostile] }],
+        },
+      ],
+    };
+    const xml = toJUnit(report);
+    const errors: Error[] = [];
+    const parser = new SaxesParser();
+    parser.on('error', (error) => errors.push(error));
+    const texts: string[] = [];
+    parser.on('text', (text) => texts.push(text));
+    parser.write(xml).close();
+    expect(errors).toEqual([]);
+    expect(texts.join('')).toContain('a\\x00b\\x1b]0;t\\x07\\x85\\uffff\\ufffe\\ud800 ok');
   });
 });
