@@ -1,4 +1,4 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { type Server, type Socket, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { McpxError } from '../errors.js';
@@ -79,7 +79,8 @@ export class ControlServer {
   static async listen(root: string, handlers: ControlHandlers): Promise<ControlServer> {
     const absolute = resolve(root);
     const location = controlLocation(absolute);
-    await mkdir(location.stateDir, { recursive: true });
+    // Private: it holds the log store, and servers print secrets.
+    await ensurePrivateDir(location.stateDir);
     // Each attempt loses only to another `mcpx dev` that started at the same moment; the next
     // attempt then finds it alive and refuses. Three attempts cover a process that won and died.
     for (let attempt = 1; attempt <= 3; attempt++) {

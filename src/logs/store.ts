@@ -2,7 +2,7 @@
  * The JSONL log store: every LogEvent as one line of `.mcpx/logs/current.jsonl`, rotated by size
  * (see files.ts for the layout). One writer per folder: `mcpx dev` owns it; `mcpx logs` only reads.
  */
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogEvent } from './event.js';
 import { CURRENT_FILE, listRotated, rotatedName } from './files.js';
@@ -28,6 +28,8 @@ const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 const MAX_BATCH_BYTES = 256 * 1024;
 
 const RESOLVED = Promise.resolve();
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
 
 /**
  * Appends events to the store. Writes go out in order through one file descriptor: whatever queued
@@ -83,7 +85,10 @@ export class LogStore {
         throw new RangeError(`LogStore ${name} must be an integer >= ${min}, got ${value}`);
       }
     }
-    await mkdir(options.dir, { recursive: true });
+    // Servers print tokens and keys: the store is for its user only. An earlier mcpx left it
+    // readable by others, and mkdir's mode is reduced by the umask: hence the chmods.
+    await mkdir(options.dir, { recursive: true, mode: PRIVATE_DIR });
+    await chmod(options.dir, PRIVATE_DIR);
     const rotated = await listRotated(options.dir);
     const seq = rotated.at(-1)?.seq ?? 0;
     const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
@@ -92,9 +97,12 @@ export class LogStore {
         .slice(0, Math.max(0, rotated.length - maxFiles))
         .map((f) => rm(f.path, { force: true })),
     );
-    const handle = await open(join(options.dir, CURRENT_FILE), 'a+');
+    await Promise.all(rotated.map((f) => chmod(f.path, PRIVATE_FILE).catch(() => undefined)));
+    const handle = await open(join(options.dir, CURRENT_FILE), 'a+', PRIVATE_FILE);
     try {
-      let { size } = await handle.stat();
+      const stats = await handle.stat();
+      if (stats.isFile() && (stats.mode & 0o777) !== PRIVATE_FILE) await handle.chmod(PRIVATE_FILE);
+      let { size } = stats;
       if (size > 0) {
         const last = Buffer.alloc(1);
         await handle.read(last, 0, 1, size - 1);
@@ -207,7 +215,7 @@ export class LogStore {
     if (this.#seq > this.#maxFiles) {
       await rm(join(this.dir, rotatedName(this.#seq - this.#maxFiles)), { force: true });
     }
-    this.#handle = await open(join(this.dir, CURRENT_FILE), 'a');
+    this.#handle = await open(join(this.dir, CURRENT_FILE), 'a', PRIVATE_FILE);
     this.#size = 0;
   }
 }

@@ -72,6 +72,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         if (storeFailed) return shown;
         const saved = stored.write(event).catch((error: unknown) => {
           // A full or broken disk must not take the cluster down: say so once, keep showing logs.
+          // Every write waiting in the backlog fails with the same error: only the first says so.
+          if (storeFailed) return;
           storeFailed = true;
           return display({
             ...event,
