@@ -9,10 +9,12 @@
  * file numbered after it, then the new `current.jsonl`. Only whole lines are parsed: a line the
  * writer is still writing waits in a buffer for its newline.
  *
- * A follower that lags (its reader paused, a slow pipe) could find rotated files pruned before it
- * got to them. So every SCAN_MS, whether or not it is being read, it opens the rotated files it has
- * not read yet and holds them: an open file stays readable after the writer deletes it. Should it
- * still miss files (more than `holdFiles` behind), it says so with a warning event where they were.
+ * A follower that lags (its reader paused, a slow pipe, a writer rotating faster than it reads)
+ * could find rotated files pruned before it got to them. So whenever the folder changes (and every
+ * SCAN_MS, should the change notice not come), whether or not it is being read, it opens the
+ * rotated files it has not read yet and holds them: an open file stays readable after the writer
+ * deletes it. Should it still miss files (more than `holdFiles` behind, or pruned before it could
+ * open them), it says so with one warning event where they were, counting the files lost.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
@@ -350,16 +352,23 @@ class Follower {
   readonly #dir: string;
   readonly #currentPath: string;
   #held: Held | undefined;
-  /** Rotated files numbered up to this have been read (or predate the follower). */
+  /**
+   * Rotated files numbered up to this have been read (or predate the follower). The file being
+   * read, while its number is not known, is #afterSeq + 1: it was current.jsonl when opened, and
+   * the writer numbers each rotated file one more than the last.
+   */
   #afterSeq: number;
-  /** Whether #afterSeq is the number of the last file read, so a jump past it is a gap. */
-  #exact = true;
   /** Rotated files after #held (or #afterSeq), oldest first, none of them read yet. */
   readonly #pinned: Pinned[] = [];
   /** Calls to next() and scans, one at a time: both move #held, #afterSeq and #pinned. */
   #queue: Promise<unknown> = Promise.resolve();
   readonly #holdFiles: number;
   readonly #timer: NodeJS.Timeout;
+  readonly #watcher: FSWatcher | undefined;
+  /** A scan is queued: changes that come meanwhile are covered by it. */
+  #scanQueued = false;
+  /** Files lost since the last event returned, reported as one warning before the next. */
+  #lost = 0;
   #closed = false;
 
   constructor(dir: string, afterSeq: number, live: OpenFile | undefined, holdFiles: number) {
@@ -377,11 +386,16 @@ class Follower {
         seq: undefined,
       };
     }
-    this.#timer = setInterval(() => {
-      // A failed scan (too many open files, say) only means less is held; reading goes on.
-      this.#serial(() => this.#scan()).catch(() => undefined);
-    }, SCAN_MS);
+    this.#timer = setInterval(() => this.#scanSoon(), SCAN_MS);
     this.#timer.unref();
+    // A writer may rotate maxFiles times within SCAN_MS: each rename is the moment to look.
+    try {
+      this.#watcher = watch(dir, () => this.#scanSoon());
+      this.#watcher.on('error', () => this.#watcher?.close());
+      this.#watcher.unref();
+    } catch {
+      this.#watcher = undefined; // no folder yet: the interval covers it
+    }
   }
 
   /**
@@ -389,7 +403,23 @@ class Follower {
    * where rotated files were lost), or undefined when there is nothing more to read now.
    */
   next(): Promise<LogEvent[] | undefined> {
-    return this.#serial(() => this.#next());
+    return this.#serial(async () => {
+      const events = await this.#next();
+      if (this.#lost === 0 || events === undefined || events.length === 0) return events;
+      const gap = gapEvent(this.#lost);
+      this.#lost = 0;
+      return [gap, ...events];
+    });
+  }
+
+  #scanSoon(): void {
+    if (this.#scanQueued || this.#closed) return;
+    this.#scanQueued = true;
+    // A failed scan (too many open files, say) only means less is held; reading goes on.
+    this.#serial(() => {
+      this.#scanQueued = false;
+      return this.#scan();
+    }).catch(() => undefined);
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
@@ -409,11 +439,11 @@ class Follower {
         // Renamed: complete now, but lines may have landed between the read above and the stat.
         const more = await this.#read(held);
         if (more !== undefined) return more;
-        held.seq = (await listRotated(this.#dir)).find((f) => f.ino === held.ino)?.seq;
-        // Not found: pruned already (more than maxFiles rotations since); the next files are
-        // then all newer than afterSeq anyway, but how many were lost cannot be told.
-        if (held.seq === undefined) this.#exact = false;
-        else this.#afterSeq = Math.max(this.#afterSeq, held.seq);
+        // Not found: pruned already (more than maxFiles rotations since). Its number is still
+        // known, and with it how many files after it were pruned unread.
+        held.seq =
+          (await listRotated(this.#dir)).find((f) => f.ino === held.ino)?.seq ?? this.#afterSeq + 1;
+        this.#afterSeq = Math.max(this.#afterSeq, held.seq);
       }
       // A complete file's fragment without newline is what a crashed writer left: not an event.
       this.#held = undefined;
@@ -427,35 +457,33 @@ class Follower {
     const pinned = this.#pinned.shift();
     if (pinned !== undefined) {
       this.#afterSeq = pinned.seq;
-      this.#exact = true;
       this.#held = { ...pinned, position: 0, carry: EMPTY };
       return this.#gap(pinned.lostBefore);
     }
     // current.jsonl first, then the listing: any file rotated before the open is in the listing.
     const live = await openIfExists(this.#currentPath);
     const next = (await listRotated(this.#dir)).find((f) => f.seq > this.#afterSeq);
-    const lostBefore = next !== undefined && this.#exact ? next.seq - this.#afterSeq - 1 : 0;
+    const lostBefore = next === undefined ? 0 : next.seq - this.#afterSeq - 1;
     if (next !== undefined && next.ino !== live?.ino) {
       await live?.handle.close();
       this.#afterSeq = next.seq;
-      this.#exact = true;
       const opened = await openIfExists(next.path);
-      if (opened !== undefined)
-        this.#held = { ...opened, position: 0, carry: EMPTY, seq: next.seq };
+      // Pruned between the listing and the open: lost too.
+      if (opened === undefined) return this.#gap(lostBefore + 1);
+      this.#held = { ...opened, position: 0, carry: EMPTY, seq: next.seq };
       return this.#gap(lostBefore);
     }
     if (live === undefined) return undefined;
     // next.ino === live.ino: current.jsonl was renamed to `next` just after the open.
-    if (next !== undefined) {
-      this.#afterSeq = next.seq;
-      this.#exact = true;
-    }
+    if (next !== undefined) this.#afterSeq = next.seq;
     this.#held = { ...live, position: 0, carry: EMPTY, seq: next?.seq };
     return this.#gap(lostBefore);
   }
 
+  /** Counts lost files; they are reported together, before the next events read. */
   #gap(lost: number): LogEvent[] {
-    return lost > 0 ? [gapEvent(lost)] : [];
+    this.#lost += lost;
+    return [];
   }
 
   /**
@@ -473,11 +501,10 @@ class Follower {
         this.#afterSeq = Math.max(this.#afterSeq, renamed.seq);
       }
     }
-    let last = this.#pinned.at(-1)?.seq ?? this.#afterSeq;
-    // Whether `last` is the file just before the next one to pin, so that a jump is a gap. Not so
-    // while the held file's number is unknown (pruned before it was learned).
-    let exact =
-      this.#pinned.length > 0 || (held === undefined ? this.#exact : held.seq !== undefined);
+    // The file before the next one to pin: a jump past it is a gap. The held file, its number
+    // unknown, is #afterSeq + 1 (pruned before its number could be learned, it is not listed).
+    const heldSeq = held === undefined ? this.#afterSeq : (held.seq ?? this.#afterSeq + 1);
+    let last = this.#pinned.at(-1)?.seq ?? Math.max(this.#afterSeq, heldSeq);
     for (const file of rotated) {
       if (file.seq <= last || file.ino === held?.ino) continue;
       if (this.#pinned.length >= this.#holdFiles) return;
@@ -487,10 +514,9 @@ class Follower {
         handle: opened.handle,
         ino: opened.ino,
         seq: file.seq,
-        lostBefore: exact ? file.seq - last - 1 : 0,
+        lostBefore: file.seq - last - 1,
       });
       last = file.seq;
-      exact = true;
     }
   }
 
@@ -514,6 +540,7 @@ class Follower {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    this.#watcher?.close();
     await this.#serial(async () => {
       this.#closed = true;
       await this.#held?.handle.close();
