@@ -132,13 +132,18 @@ const LEADING_LEVEL = new RegExp(
   'i',
 );
 
+/** How Node prints an uncaught Error (`Error: boom`), as opposed to a logger's `ERROR: boom`. */
+const NODE_ERROR = /^\s*Error: /;
+
 function parseLeadingWord(text: string): ParsedLine | undefined {
   const match = LEADING_LEVEL.exec(text);
   const level = match?.[1] === undefined ? undefined : levelFromName(match[1]);
   if (match === null || level === undefined) return undefined;
   const rest = text.slice(match[0].length);
-  // A bare "ERROR" keeps its word: an empty message says nothing.
-  return { level, msg: rest === '' ? text.trim() : rest };
+  // A bare "ERROR" keeps its word: an empty message says nothing. So does Node's "Error: boom"
+  // from an uncaught exception: there the word is the error's class, part of the message.
+  const keep = rest === '' || NODE_ERROR.test(text);
+  return { level, msg: keep ? text.trim() : rest };
 }
 
 /**

@@ -115,6 +115,18 @@ describe('parseStderrLine', () => {
     for (const [word, expected] of words) expect(level(`${word.toUpperCase()} x`)).toBe(expected);
   });
 
+  it("keeps Node's \"Error:\" of an uncaught exception in the message, at level error", () => {
+    expect(parseStderrLine('Error: connect ECONNREFUSED 127.0.0.1:5432')).toEqual({
+      level: 'error',
+      msg: 'Error: connect ECONNREFUSED 127.0.0.1:5432',
+    });
+    // A logger's level word still goes.
+    expect(parseStderrLine('ERROR: connect refused')).toEqual({
+      level: 'error',
+      msg: 'connect refused',
+    });
+  });
+
   it("reads Python logging's default format and keeps the logger name", () => {
     expect(parseStderrLine('WARNING:root:low memory')).toEqual({
       level: 'warning',
