@@ -30,6 +30,17 @@ export abstract class BaseCommand extends Command {
     const typed = nonexistentFlags(error);
     if (typed !== undefined)
       return this.catch(unknownFlagsError(typed, this.knownFlags(), this.usedAs()));
+    const invalid = isParseError(error) ? INVALID_OPTION.exec(error.message) : null;
+    if (invalid !== null) {
+      const [, flag = '', value = '', options = ''] = invalid;
+      const first = options.split(', ')[0] ?? '';
+      return this.catch(
+        new McpxError(`--${flag} does not take "${value}": it is one of ${options}.`, {
+          hint: `e.g. \`${this.usedAs()} --${flag} ${first}\``,
+          exitCode: ExitCode.usage,
+        }),
+      );
+    }
     if (this.jsonEnabled() && isParseError(error)) {
       const message = error.message.replace(/\nSee more help with --help$/, '');
       const hint = `\`${this.usedAs()} --help\` shows its usage`;
@@ -63,6 +74,9 @@ export abstract class BaseCommand extends Command {
     return `${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''}`.trim();
   }
 }
+
+/** oclif's error for a flag value not among its options (`--transport sse`). */
+const INVALID_OPTION = /^Expected --([\w-]+)=([^\n]*) to be one of: ([^\n]*)/;
 
 /** oclif's errors for input its parser refused: they carry what was parsed. */
 function isParseError(error: Error): boolean {

@@ -19,6 +19,11 @@ export const primitiveFlags = {
     required: true,
     summary: 'The scaffolded server to add it to.',
   }),
+  description: Flags.string({
+    char: 'd',
+    summary:
+      "What it does and when to use it: what clients and models read (default: the template's, with its name).",
+  }),
   dir: dirFlag,
 };
 
@@ -40,6 +45,7 @@ export abstract class NewPrimitiveCommand extends BaseCommand {
       kind: this.kind,
       name: args.name,
       server: flags.server,
+      description: flags.description,
     });
     const { formatNewPrimitive } = await import('../ui/summaries.js');
     this.log(formatNewPrimitive(result));

@@ -55,9 +55,14 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
         servers: flags.server,
         watch: flags.watch,
         signal: stopping.signal,
-        display: (names) => {
+        display: (names, replicas) => {
           // A closed stdout (`mcpx dev | head`) ends the run, as it ends any other command.
-          const terminal = new TerminalSink({ json: this.jsonEnabled(), names, onError: stop });
+          const terminal = new TerminalSink({
+            json: this.jsonEnabled(),
+            names,
+            replicas,
+            onError: stop,
+          });
           sink = terminal;
           return (event) => terminal.write(event);
         },

@@ -82,7 +82,7 @@ Filters combine: --server, --level, --since and --grep all have to match.`;
     if (!flags.follow) {
       const result = await readLogEvents(options);
       if (result.events.length === 0) this.logToStderr(`No matching events in ${result.logDir}.`);
-      await this.print(result.events, result.names, new AbortController());
+      await this.print(result.events, result, new AbortController());
       return;
     }
     const stop = new AbortController();
@@ -91,7 +91,7 @@ Filters combine: --server, --level, --since and --grep all have to match.`;
     process.once('SIGTERM', onSignal);
     try {
       const result = await followLogEvents({ ...options, signal: stop.signal });
-      await this.print(result.events, result.names, stop);
+      await this.print(result.events, result, stop);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -101,16 +101,20 @@ Filters combine: --server, --level, --since and --grep all have to match.`;
   /** Writes events to stdout until they end; a reader that went away (`| head`) ends it early. */
   private async print(
     events: readonly LogEvent[] | AsyncIterable<LogEvent>,
-    names: readonly string[],
+    servers: { names: readonly string[]; replicas: ReadonlyMap<string, number> },
     stop: AbortController,
   ): Promise<void> {
     const { TerminalSink } = await import('../ui/terminal-sink.js');
     const { serverLabel } = await import('../ui/log-line.js');
+    const { names, replicas } = servers;
     // Events known up front align the column from the first line; followed ones widen it later.
-    const labels = Array.isArray(events) ? events.map((e) => serverLabel(e.server, e.replica)) : [];
+    const labels = Array.isArray(events)
+      ? events.map((e) => serverLabel(e.server, e.replica, replicas.get(e.server)))
+      : [];
     let readerGone = false;
     const sink = new TerminalSink({
       names: [...names, ...labels],
+      replicas,
       json: this.jsonEnabled(),
       onError: () => {
         readerGone = true;

@@ -18,7 +18,10 @@ export interface DevOptions {
    * Where events go besides the JSONL store (the terminal), made once the server names are known
    * (to align them); a promise from it applies backpressure.
    */
-  display: (names: string[]) => (event: LogEvent) => void | Promise<void>;
+  display: (
+    names: string[],
+    replicas: ReadonlyMap<string, number>,
+  ) => (event: LogEvent) => void | Promise<void>;
   /** Aborting stops the cluster, also while it is still starting. */
   signal: AbortSignal;
   /** Policy overrides, for tests that need short crash windows and ladders. */
@@ -59,7 +62,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const names = Object.keys(workspace.manifest.mcpServers).filter(
       (name) => options.servers === undefined || options.servers.includes(name),
     );
-    const display = options.display(names);
+    // Every server of the manifest, in its order, so colours match `mcpx logs` whatever --server.
+    const replicas = new Map(
+      Object.entries(workspace.manifest.mcpServers).map(([name, e]) => [name, e.replicas ?? 1]),
+    );
+    const display = options.display(names, replicas);
     const stored = store;
     let storeFailed = false;
     supervisor = new Supervisor({

@@ -28,6 +28,8 @@ export interface LogsResult {
   logDir: string;
   /** The manifest's server names and `mcpx`, for aligning the server column before any event. */
   names: string[];
+  /** Replicas per server in the manifest: labels are `name#i` only where there are several. */
+  replicas: ReadonlyMap<string, number>;
   events: LogEvent[];
 }
 
@@ -38,14 +40,14 @@ export interface FollowResult extends Omit<LogsResult, 'events'> {
 
 /** The last `options.last` matching events of the workspace. */
 export async function readLogEvents(options: LogsOptions): Promise<LogsResult> {
-  const { root, logDir, names, filter } = await prepare(options);
+  const { root, logDir, names, replicas, filter } = await prepare(options);
   if (!(await hasLogs(logDir))) {
     throw new McpxError(`No logs in ${logDir} yet.`, {
       hint: 'start the cluster with `mcpx dev`, which writes them, or wait for them with `mcpx logs --follow`',
     });
   }
   const events = await readLogs({ dir: logDir, filter, last: options.last });
-  return { root, logDir, names, events };
+  return { root, logDir, names, replicas, events };
 }
 
 /**
@@ -55,7 +57,7 @@ export async function readLogEvents(options: LogsOptions): Promise<LogsResult> {
 export async function followLogEvents(
   options: LogsOptions & { signal: AbortSignal; pollMs?: number },
 ): Promise<FollowResult> {
-  const { root, logDir, names, filter } = await prepare(options);
+  const { root, logDir, names, replicas, filter } = await prepare(options);
   const events = followLogs({
     dir: logDir,
     filter,
@@ -63,12 +65,16 @@ export async function followLogEvents(
     signal: options.signal,
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
   });
-  return { root, logDir, names, events };
+  return { root, logDir, names, replicas, events };
 }
 
-async function prepare(
-  options: LogsOptions,
-): Promise<{ root: string; logDir: string; names: string[]; filter: LogFilter }> {
+async function prepare(options: LogsOptions): Promise<{
+  root: string;
+  logDir: string;
+  names: string[];
+  replicas: ReadonlyMap<string, number>;
+  filter: LogFilter;
+}> {
   const filter: LogFilter = {
     servers: options.servers,
     level: options.level === undefined ? undefined : parseLevel(options.level),
@@ -79,10 +85,17 @@ async function prepare(
   // Names only align the output. Logs are most wanted when something is broken, and an invalid
   // manifest must not keep them from being read: then the column widens as servers appear.
   const servers = await loadWorkspace(root).then(
-    (w) => Object.keys(w.manifest.mcpServers),
+    (w) =>
+      Object.entries(w.manifest.mcpServers).map(([name, e]) => [name, e.replicas ?? 1] as const),
     () => [],
   );
-  return { root, logDir: logsDir(root), names: [CLUSTER, ...servers], filter };
+  return {
+    root,
+    logDir: logsDir(root),
+    names: [CLUSTER, ...servers.map(([name]) => name)],
+    replicas: new Map(servers),
+    filter,
+  };
 }
 
 function parseLevel(text: string): LogEvent['level'] {

@@ -14,6 +14,11 @@ export interface NewPrimitiveOptions {
   /** As clients will see it, e.g. `get_forecast`; a resource's URI uses the kebab form. */
   name: string;
   server: string;
+  /**
+   * What clients (and the models behind them) read to decide when to use it. Default: the
+   * template's, led by this primitive's title, so that no two new ones read the same.
+   */
+  description?: string | undefined;
 }
 
 export interface NewPrimitiveResult {
@@ -100,6 +105,7 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
   const primitiveText = renderPrimitive(
     await readFile(templatePaths.primitive(kind), 'utf8'),
     spell,
+    options.description,
   );
   const indexFile = join(kindDir, 'index.ts');
   const indexBefore = await readFile(indexFile, 'utf8').catch(() => undefined);
@@ -166,14 +172,35 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
   };
 }
 
-/** Replaces the template's tokens; each token is a distinct identifier or string in the template. */
+/** The first `description: '...'` of a template: the primitive's own (later ones are its fields'). */
+const DESCRIPTION = /(description:\s*)'((?:[^'\\\n]|\\.)*)'/;
+
+/**
+ * Replaces the template's tokens (each a distinct identifier or string in the template) and sets
+ * the primitive's description: `description`, else the template's led by the title.
+ */
 export function renderPrimitive(
   template: string,
   spell: ReturnType<typeof primitiveSpellings>,
+  description?: string,
 ): string {
-  return template
-    .replaceAll('TemplateName', spell.pascal)
-    .replaceAll('template_name', spell.snake)
-    .replaceAll('template-name', spell.kebab)
-    .replaceAll('Template name', spell.title);
+  return (
+    template
+      .replaceAll('TemplateName', spell.pascal)
+      .replaceAll('template_name', spell.snake)
+      .replaceAll('template-name', spell.kebab)
+      .replaceAll('Template name', spell.title)
+      // Last, so that the tokens are not looked for in the user's text.
+      .replace(DESCRIPTION, (_, key: string, text: string) => {
+        const own =
+          description ?? `${spell.title}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+        return `${key}${singleQuoted(own)}`;
+      })
+  );
+}
+
+/** A TypeScript string literal in the templates' quotes, whatever the text holds. */
+function singleQuoted(text: string): string {
+  const escaped = JSON.stringify(text).slice(1, -1).replaceAll('\\"', '"').replaceAll("'", "\\'");
+  return `'${escaped}'`;
 }

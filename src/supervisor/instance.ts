@@ -10,6 +10,7 @@ import { type Clock, sleep, systemClock } from './clock.js';
 import { readLines } from './lines.js';
 import { type LadderOptions, type LadderStep, stopWithLadder } from './policies/shutdown-ladder.js';
 import { ChildStdioTransport } from './stdio-transport.js';
+import { stdoutAdvice } from './stdout-advice.js';
 import { type Surface, listSurface } from './surface.js';
 
 /** Everything needed to start one instance of one replica. */
@@ -238,7 +239,7 @@ export class Instance {
         void this.deps.onEvent({
           stream: 'mcpx',
           level: 'warning',
-          msg: `wrote to stdout, which is the MCP protocol channel: ${JSON.stringify(line.slice(0, 200))}. Log to stderr instead (console.error or a logger), or clients may fail to parse its messages.`,
+          msg: `wrote to stdout, which is the MCP protocol channel: ${JSON.stringify(line.slice(0, 200))}. Log to stderr instead (${stdoutAdvice(spec.launch?.command ?? '', spec.launch?.args ?? [])}), or clients may fail to parse its messages.`,
         });
       });
     } else {

@@ -252,7 +252,7 @@ export class Replica {
     await this.deps.emit({
       stream: 'mcpx',
       level: 'debug',
-      msg: `starting ${describeLaunch(spec)}`,
+      msg: describeStart(spec),
     });
     // An exit before start() resolves is start()'s to report; after that it is a crash.
     // eslint-disable-next-line prefer-const -- assigned after start() resolves; read by onExit before that
@@ -388,8 +388,9 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function describeLaunch(spec: InstanceSpec): string {
+/** "starting node src/stdio.ts", "starting node src/http.ts on port 43117", "connecting to URL". */
+function describeStart(spec: InstanceSpec): string {
   if (spec.launch === undefined) return `connecting to ${spec.url ?? '?'}`;
   const command = spec.launch.command === process.execPath ? 'node' : spec.launch.command;
-  return `${[command, ...spec.launch.args].join(' ')}${spec.port === undefined ? '' : ` on port ${spec.port}`}`;
+  return `starting ${[command, ...spec.launch.args].join(' ')}${spec.port === undefined ? '' : ` on port ${spec.port}`}`;
 }

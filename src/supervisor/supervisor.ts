@@ -10,6 +10,7 @@ import type { InstanceEvent } from './instance.js';
 import { PidFiles } from './pidfiles.js';
 import { type WatchedServer, watchServers } from './policies/reload-on-change.js';
 import { instanceSpec } from './spec.js';
+import { readySummary } from './ready-summary.js';
 import { DEFAULT_POLICIES, Replica, type ReplicaPolicies } from './replica.js';
 import type { ClusterSnapshot } from './state.js';
 
@@ -99,7 +100,7 @@ export class Supervisor {
     const ready = this.replicas.filter((r) => r.state === 'ready').length;
     await this.#note(
       ready === this.replicas.length ? 'info' : 'warning',
-      `${ready} of ${this.replicas.length} server${this.replicas.length === 1 ? '' : 's'} ready in ${Math.round(this.#clock.now() - started)} ms`,
+      `${readySummary(this.replicas)} in ${Math.round(this.#clock.now() - started)} ms`,
     );
   }
 

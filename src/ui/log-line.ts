@@ -9,20 +9,32 @@ const colored = out.level > 0 ? out : new Chalk({ level: 1 });
 
 /**
  * Server colours: distinct on dark and light terminals, and none of them yellow or red, which
- * belong to warning and error messages.
+ * belong to warning and error messages. In this order each differs in hue from the one before and
+ * after it (a bright colour is hard to tell from its plain one).
  */
 const PALETTE: readonly ForegroundColorName[] = [
   'cyan',
   'magenta',
   'green',
   'blueBright',
-  'cyanBright',
   'magentaBright',
   'greenBright',
+  'cyanBright',
   'blue',
 ];
 
-/** FNV-1a: a server keeps its colour across runs and across `mcpx dev` and `mcpx logs`. */
+/**
+ * Colours for the servers of the manifest, in its order: the first eight each get their own, and
+ * neighbours always differ in hue. The same in `mcpx dev` and `mcpx logs`, which both pass every
+ * server of the manifest.
+ */
+export function serverColors(names: readonly string[]): ReadonlyMap<string, ForegroundColorName> {
+  return new Map(
+    names.filter((n) => n !== CLUSTER).map((n, i) => [n, PALETTE[i % PALETTE.length]!] as const),
+  );
+}
+
+/** FNV-1a, for a server the manifest does not (or no longer) have: a stable colour all the same. */
 function hash(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -32,8 +44,13 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-function serverStyle(c: ChalkInstance, server: string): ChalkInstance {
-  return server === CLUSTER ? c.bold : c[PALETTE[hash(server) % PALETTE.length]!];
+function serverStyle(
+  c: ChalkInstance,
+  server: string,
+  colors: ReadonlyMap<string, ForegroundColorName> | undefined,
+): ChalkInstance {
+  if (server === CLUSTER) return c.bold;
+  return c[colors?.get(server) ?? PALETTE[hash(server) % PALETTE.length]!];
 }
 
 const ERROR_RANK = levelRank('error');
@@ -48,9 +65,24 @@ function messageStyle(c: ChalkInstance, level: LogEvent['level']): (text: string
   return (text) => text;
 }
 
-/** The server column: the name, and `#replica` for replicas after the first. */
-export function serverLabel(server: string, replica: number): string {
-  return replica > 0 ? `${server}#${replica}` : server;
+/**
+ * The label of a replica, the same in `mcpx dev`, `mcpx logs` and `mcpx status`: the server's
+ * name when it runs one replica, `name#i` (0-based) for each of several. Without the count (a
+ * server the manifest no longer has), a replica after the first shows that there are several.
+ */
+export function serverLabel(server: string, replica: number, replicas?: number): string {
+  return (replicas ?? (replica > 0 ? 2 : 1)) > 1 ? `${server}#${replica}` : server;
+}
+
+/** The labels of every replica of these servers, for the width of the server column. */
+export function serverLabels(
+  names: readonly string[],
+  replicas: ReadonlyMap<string, number> = new Map(),
+): string[] {
+  return names.flatMap((name) => {
+    const count = replicas.get(name) ?? 1;
+    return Array.from({ length: count }, (_, i) => serverLabel(name, i, count));
+  });
 }
 
 /** Width of the server column for these labels (names, or `serverLabel`s of replicas). */
@@ -73,6 +105,10 @@ export interface LogLineOptions {
   color: boolean;
   /** Width the server column is padded to, from `serverColumnWidth` (default: no padding). */
   width?: number;
+  /** Replicas per server (default 1), for its label: `docs#0` only where docs has several. */
+  replicas?: ReadonlyMap<string, number>;
+  /** Each server's colour, from `serverColors` (default: one from a hash of its name). */
+  colors?: ReadonlyMap<string, ForegroundColorName>;
 }
 
 /**
@@ -91,8 +127,10 @@ export interface LogLineOptions {
  */
 export function formatLogLine(event: LogEvent, options: LogLineOptions): string {
   const c = options.color ? colored : plain;
-  const label = sanitizeText(serverLabel(event.server, event.replica)).padEnd(options.width ?? 0);
+  const label = sanitizeText(
+    serverLabel(event.server, event.replica, options.replicas?.get(event.server)),
+  ).padEnd(options.width ?? 0);
   const bar = c.gray('|');
   const msg = messageStyle(c, event.level)(sanitizeText(event.msg));
-  return `${c.gray(clock(event.time))} ${bar} ${serverStyle(c, event.server)(label)} ${bar} ${msg}`;
+  return `${c.gray(clock(event.time))} ${bar} ${serverStyle(c, event.server, options.colors)(label)} ${bar} ${msg}`;
 }

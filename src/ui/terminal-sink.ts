@@ -2,13 +2,24 @@ import type { Writable } from 'node:stream';
 import type { LogEvent } from '../logs/event.js';
 import { escapeJsonText } from '../sanitize.js';
 import { out } from './colors.js';
-import { formatLogLine, serverColumnWidth, serverLabel } from './log-line.js';
+import {
+  formatLogLine,
+  serverColors,
+  serverColumnWidth,
+  serverLabel,
+  serverLabels,
+} from './log-line.js';
 
 export interface TerminalSinkOptions {
   /** Where lines go (default: process.stdout). */
   stream?: Writable;
   /** Server names known up front, so the column is aligned from the first line; it widens for others. */
   names?: readonly string[];
+  /**
+   * Replicas of every server of the manifest, in its order (default 1 each): a server with several
+   * labels each `name#i`; the order gives the colours.
+   */
+  replicas?: ReadonlyMap<string, number>;
   /** ANSI colours (default: whether stdout supports them; chalk honours NO_COLOR and FORCE_COLOR). */
   color?: boolean;
   /** Each event as its JSON on one line (JSONL) instead of `time | server | message`. */
@@ -53,10 +64,18 @@ export class TerminalSink {
       this.#format = (event) => escapeJsonText(JSON.stringify(event));
     } else {
       const color = options.color ?? out.level > 0;
-      let width = serverColumnWidth(options.names ?? []);
+      const { replicas } = options;
+      const colors = serverColors([...(replicas?.keys() ?? options.names ?? [])]);
+      let width = serverColumnWidth(serverLabels(options.names ?? [], replicas));
       this.#format = (event) => {
-        width = Math.max(width, serverLabel(event.server, event.replica).length);
-        return formatLogLine(event, { color, width });
+        const label = serverLabel(event.server, event.replica, replicas?.get(event.server));
+        width = Math.max(width, label.length);
+        return formatLogLine(event, {
+          color,
+          width,
+          colors,
+          ...(replicas === undefined ? {} : { replicas }),
+        });
       };
     }
     this.#stream.on('error', this.#onStreamError);

@@ -26,6 +26,9 @@ describe('formatLogLine', () => {
   it('marks replicas after the first with #n', () => {
     expect(serverLabel('docs', 0)).toBe('docs');
     expect(serverLabel('docs', 2)).toBe('docs#2');
+    // With the count known, every replica of a server with several has its number.
+    expect(serverLabel('docs', 0, 2)).toBe('docs#0');
+    expect(serverLabel('docs', 0, 1)).toBe('docs');
     const line = formatLogLine(event(0, { server: 'docs', replica: 1 }), {
       color: false,
       width: 7,

@@ -115,7 +115,7 @@ describe('parseStderrLine', () => {
     for (const [word, expected] of words) expect(level(`${word.toUpperCase()} x`)).toBe(expected);
   });
 
-  it("keeps Node's \"Error:\" of an uncaught exception in the message, at level error", () => {
+  it('keeps Node\'s "Error:" of an uncaught exception in the message, at level error', () => {
     expect(parseStderrLine('Error: connect ECONNREFUSED 127.0.0.1:5432')).toEqual({
       level: 'error',
       msg: 'Error: connect ECONNREFUSED 127.0.0.1:5432',

@@ -102,4 +102,52 @@ describe('TerminalSink', () => {
     // EPIPE, or Node's own code once it has destroyed the pipe of a child that exited.
     expect(['EPIPE', 'ERR_STREAM_DESTROYED']).toContain((errors[0] as NodeJS.ErrnoException).code);
   });
+
+  /** The lines a sink writes for these events, with a stream that keeps them. */
+  async function linesOf(
+    events: LogEvent[],
+    options: ConstructorParameters<typeof TerminalSink>[0],
+  ): Promise<string[]> {
+    const { stream, chunks } = slowStream();
+    const sink = new TerminalSink({ stream, ...options });
+    for (const e of events) await sink.write(e);
+    await sink.close();
+    return chunks.join('').trimEnd().split('\n');
+  }
+
+  it('labels replicas as mcpx status does: name#i only for a server with several', async () => {
+    const lines = await linesOf(
+      [
+        event(0, { server: 'docs', replica: 0 }),
+        event(1, { server: 'docs', replica: 1 }),
+        event(2, { server: 'weather', replica: 0 }),
+      ],
+      {
+        color: false,
+        names: ['docs', 'weather'],
+        replicas: new Map([
+          ['docs', 2],
+          ['weather', 1],
+        ]),
+      },
+    );
+    expect(lines.map((line) => line.split(' | ')[1])).toEqual(['docs#0 ', 'docs#1 ', 'weather']);
+  });
+
+  it('gives neighbouring servers colours of different hues, each of eight its own', async () => {
+    const names = range(8).map((i) => `api-${i + 1}`);
+    const lines = await linesOf(
+      names.map((server, i) => event(i, { server })),
+      { color: true, names, replicas: new Map(names.map((n) => [n, 1])) },
+    );
+    // The label's colour: the SGR code just before the name (30-37 plain, 90-97 bright).
+    const codes = lines.map((line, i) => {
+      const code = new RegExp(`\u001b\\[(\\d+)m${names[i]}`).exec(line)?.[1];
+      expect(code, line).toBeDefined();
+      return Number(code);
+    });
+    expect(new Set(codes).size).toBe(8);
+    const hue = (code: number): number => code % 10;
+    for (let i = 1; i < codes.length; i++) expect(hue(codes[i]!)).not.toBe(hue(codes[i - 1]!));
+  });
 });
