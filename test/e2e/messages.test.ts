@@ -1,0 +1,84 @@
+/**
+ * What `mcpx dev`, `mcpx logs` and `mcpx status` say about a cluster of servers with one and with
+ * several replicas, a remote server and a Python server that prints to stdout; and how an invalid
+ * flag value is reported.
+ */
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mcpx } from '../helpers/cli.js';
+import { type DevProcess, startDevProcess } from '../helpers/dev-process.js';
+import { freePort } from '../helpers/ports.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const GOOD = join(REPO, 'test/fixtures/good-stdio.ts');
+const dirs: string[] = [];
+const devs: DevProcess[] = [];
+
+afterAll(async () => {
+  for (const dev of devs) if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function workspace(manifest: Record<string, unknown>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpx-messages-'));
+  dirs.push(dir);
+  await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  await writeFile(join(dir, 'mcpx.json'), JSON.stringify(manifest));
+  return dir;
+}
+
+describe('a cluster with replicas, a remote server and a Python server', () => {
+  it('is described truthfully, with the same replica labels in dev, logs and status', async () => {
+    const port = await freePort();
+    const dir = await workspace({
+      mcpServers: {
+        single: { command: 'node', args: [GOOD] },
+        multi: { command: 'node', args: [GOOD], replicas: 2 },
+        remote: { url: `http://127.0.0.1:${port}/mcp` },
+        // Prints to stdout and exits: a Python server that never gets as far as initialize.
+        py: { command: 'python3', args: ['-c', 'print("hello", flush=True)'] },
+      },
+    });
+    const dev = startDevProcess(dir);
+    devs.push(dev);
+    // 4 servers, 5 replicas: single and both of multi start; remote and py do not.
+    await dev.waitFor(/mcpx +\| 2 of 4 servers ready \(3 of 5 replicas\) in \d+ ms/, 60_000);
+    const connecting = await dev.waitFor(/remote +\| .*connecting to http/);
+    expect(connecting).toMatch(/\| connecting to http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const advice = await dev.waitFor(/py +\| wrote to stdout/);
+    expect(advice).toContain('"hello"');
+    expect(advice).toContain('print(..., file=sys.stderr)');
+    expect(advice).not.toContain('console.error');
+    await dev.waitFor(/multi#0 +\| INFO good-stdio ready|multi#0 +\| good-stdio ready/);
+    await dev.waitFor(/multi#1 +\| .*good-stdio ready/);
+    expect(dev.lines.some((line) => /\| single#0 /.test(line))).toBe(false);
+
+    const status = await mcpx(['status'], { cwd: dir });
+    expect(status.exitCode, status.stderr).toBe(0);
+    const rows = status.stdout.split('\n').map((line) => line.split(/\s+/)[0]);
+    expect(rows).toEqual(expect.arrayContaining(['multi#0', 'multi#1', 'single']));
+
+    const logs = await mcpx(['logs', '-s', 'multi,single', '-n', '100'], { cwd: dir });
+    expect(logs.exitCode, logs.stderr).toBe(0);
+    const labels = new Set(logs.stdout.split('\n').map((line) => line.split(' | ')[1]?.trim()));
+    expect([...labels].sort()).toEqual(['multi#0', 'multi#1', 'single']);
+
+    dev.child.kill('SIGINT');
+    expect((await dev.exited).code).toBe(0);
+  }, 90_000);
+});
+
+describe('a flag value that is not one of its options', () => {
+  it('is a usage error in mcpx format (exit 2), nothing created', async () => {
+    const dir = await workspace({ mcpServers: {} });
+    const result = await mcpx(['new', 'server', 'weather', '--transport', 'sse'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      'Error: --transport does not take "sse": it is one of stdio, http.\n' +
+        'Try: e.g. `mcpx new server --transport stdio`',
+    );
+  });
+});
