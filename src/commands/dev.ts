@@ -2,6 +2,12 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.js';
 import { dirFlag, serverFlag } from '../cli/flags.js';
 
+/** Output a terminal may fall behind by (a burst of logs) before lines are left out of it. */
+const TERMINAL_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** After the servers are stopped, how long the last lines may wait for a reader that is not reading. */
+const TERMINAL_GRACE_MS = 1000;
+
 export default class Dev extends BaseCommand {
   static override summary =
     'Run every server of the workspace, with live reload, health checks and merged logs.';
@@ -57,14 +63,21 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
         signal: stopping.signal,
         display: (names) => {
           // A closed stdout (`mcpx dev | head`) ends the run, as it ends any other command.
-          const terminal = new TerminalSink({ json: this.jsonEnabled(), names, onError: stop });
+          const terminal = new TerminalSink({
+            json: this.jsonEnabled(),
+            names,
+            onError: stop,
+            dropBeyond: TERMINAL_BUFFER_BYTES,
+            droppedHint: 'every line is in the log store (`mcpx logs`)',
+          });
           sink = terminal;
-          return (event) => terminal.write(event);
+          return (event) => void terminal.write(event);
         },
       });
       const restoreKeys = listenForKeys(
         {
-          r: () => void session.restart(),
+          // A failed restart is in the log already, as each replica's error.
+          r: () => void session.restart().catch(() => undefined),
           s: () => process.stderr.write(`${formatStatus(session.snapshot())}\n`),
           q: stop,
         },
@@ -75,7 +88,10 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
       restoreKeys();
     } finally {
       for (const signal of signals) process.off(signal, stop);
-      await sink?.close();
     }
+    // The servers are stopped. A reader that is not reading (`mcpx dev | sleep 40`) would keep the
+    // last lines, and so the process, waiting for ever: give it a moment, then end without them.
+    if (sink !== undefined && !(await sink.settled(TERMINAL_GRACE_MS))) this.exit(0);
+    await sink?.close();
   }
 }

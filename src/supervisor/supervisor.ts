@@ -1,6 +1,6 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { McpxError } from '../errors.js';
+import { ExitCode, McpxError } from '../errors.js';
 import type { Workspace } from '../manifest/load.js';
 import { DEFAULT_HEALTH, type ServerEntry, transportOf } from '../manifest/schema.js';
 import { selectServers } from '../manifest/select.js';
@@ -71,6 +71,7 @@ export class Supervisor {
           startTimeout: this.options.startTimeout,
         }),
       canOverlap: entry.port === undefined,
+      remote: entry.url !== undefined,
       policies: { ...DEFAULT_POLICIES, ...this.options.policies, health },
       emit,
       clock: this.options.clock,
@@ -122,6 +123,11 @@ export class Supervisor {
       { debounceMs, clock: this.options.clock },
     );
     await this.#watcher.ready;
+    // Said once the watcher is ready: an edit from here on reloads (one made before may not).
+    await this.#note(
+      'info',
+      `watching the files of ${watched.map((w) => w.name).join(', ')} for changes`,
+    );
   }
 
   async reload(server: string): Promise<void> {
@@ -134,7 +140,10 @@ export class Supervisor {
     await Promise.all(replicas.map((replica) => replica.reload()));
   }
 
-  /** Restarts every replica of `server` (or all, for undefined); the number restarted. */
+  /**
+   * Restarts every replica of `server` (or all, for undefined); the number restarted. Throws an
+   * McpxError (exit 1) naming each replica that did not become ready again, and why.
+   */
   async restart(server?: string): Promise<number> {
     const replicas = this.replicas.filter((r) => server === undefined || r.server === server);
     if (server !== undefined && replicas.length === 0) {
@@ -143,6 +152,21 @@ export class Supervisor {
       });
     }
     await Promise.all(replicas.map((replica) => replica.restart()));
+    const failed = replicas.filter((r) => r.state !== 'ready');
+    if (failed.length > 0) {
+      const several = new Set(replicas.map((r) => r.server)).size < replicas.length;
+      const reasons = failed.map(
+        (r) =>
+          `${several ? `${r.server}#${r.replica}` : r.server}: ${r.snapshot().lastError ?? r.state}`,
+      );
+      throw new McpxError(
+        `Restarting ${server ?? 'the cluster'} failed: ${failed.length} of ${replicas.length} did not start again. ${reasons.join('; ')}`,
+        {
+          hint: `fix the cause, then run \`mcpx restart ${server ?? '<server>'}\` again; \`mcpx logs -s ${failed[0]?.server ?? server ?? '<server>'}\` shows its output`,
+          exitCode: ExitCode.checkFailed,
+        },
+      );
+    }
     return replicas.length;
   }
 
