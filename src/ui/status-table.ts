@@ -123,6 +123,7 @@ function paint(state: ReplicaState): string {
       return out.yellow(state);
     case 'unhealthy':
     case 'crashed':
+    case 'unreachable':
       return out.red(state);
     case 'stopping':
     case 'stopped':
