@@ -258,11 +258,14 @@ export class Replica {
   async #startInstance(signal?: AbortSignal): Promise<Instance> {
     const spec = await this.deps.makeSpec();
     this.#port = spec.port;
-    await this.deps.emit({
-      stream: 'mcpx',
-      level: 'debug',
-      msg: `starting ${describeLaunch(spec)}`,
-    });
+    // Attempts to reach a remote server that is down are not news; its coming back is.
+    const retrying = this.deps.remote === true && this.#state === 'unreachable';
+    if (!retrying)
+      await this.deps.emit({
+        stream: 'mcpx',
+        level: 'debug',
+        msg: `starting ${describeLaunch(spec)}`,
+      });
     // An exit before start() resolves is start()'s to report; after that it is a crash.
     // eslint-disable-next-line prefer-const -- assigned after start() resolves; read by onExit before that
     let started: Instance | undefined;
@@ -348,12 +351,14 @@ export class Replica {
     if (this.deps.remote === true) {
       const delay = this.#backoff.next();
       this.#state = 'unreachable';
-      // The same outage again and again is said once; the retries go to the store as debug.
-      await this.deps.emit({
-        stream: 'mcpx',
-        level: repeated ? 'debug' : 'error',
-        msg: `${why}; trying again in ${delay} ms, and for as long as it takes`,
-      });
+      // The same outage is said once, not at every attempt; `mcpx status` shows it meanwhile.
+      if (!repeated) {
+        await this.deps.emit({
+          stream: 'mcpx',
+          level: 'error',
+          msg: `${why}; trying again in ${delay} ms, and for as long as it takes`,
+        });
+      }
       this.#retryAfter(delay, 'unreachable');
       return;
     }
