@@ -2,6 +2,12 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.js';
 import { dirFlag, serverFlag } from '../cli/flags.js';
 
+/** Output a terminal may fall behind by (a burst of logs) before lines are left out of it. */
+const TERMINAL_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** After the servers are stopped, how long the last lines may wait for a reader that is not reading. */
+const TERMINAL_GRACE_MS = 1000;
+
 export default class Dev extends BaseCommand {
   static override summary =
     'Run every server of the workspace, with live reload, health checks and merged logs.';
@@ -9,7 +15,9 @@ export default class Dev extends BaseCommand {
 
 While it runs, mcpx pings every server (health.interval, default 5 s) and restarts one that stops answering (health.failures in a row, default 3) or crashes, with exponential backoff; after 5 crashes within 30 s it stops trying until a file changes or you run \`mcpx restart <server>\`. A change to a server's files reloads it blue/green: the new instance starts, and the old one serves until the new one is ready (or keeps serving if the new one fails). The reload reports which tools, resources and prompts were added, removed or changed.
 
-Logs of all servers (stderr, MCP notifications/message, mcpx's own events) are merged on stdout as "time | server | message" and stored as JSONL under .mcpx/logs/; read them from another terminal with \`mcpx logs --follow\`, and see the cluster with \`mcpx status\`.
+An edit of mcpx.json is applied as it is saved: added servers start, removed ones stop, changed ones (command, args, env, role, ...) start again with the new settings, and a new replicas count adds or stops replicas. An invalid edit changes nothing: the located error is printed and the servers keep running. A server given by url that cannot be reached is tried again, for as long as that lasts (state unreachable).
+
+Logs of all servers (stderr, MCP notifications/message, mcpx's own events) are merged on stdout as "time | server | message" and stored as JSONL under .mcpx/logs/; read them from another terminal with \`mcpx logs --follow\`, and see the cluster with \`mcpx status\`. The store keeps every line; a terminal that stops reading (\`mcpx dev | sleep 40\`) holds up nothing: lines it cannot take are left out of it and counted.
 
 Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then SIGTERM, then SIGKILL.`;
 
@@ -26,7 +34,7 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
     watch: Flags.boolean({
       allowNo: true,
       default: true,
-      summary: 'Reload a server when its files change (--no-watch to turn off).',
+      summary: 'Reload servers when their files or mcpx.json change (--no-watch to turn off).',
     }),
     dir: dirFlag,
     // BaseCommand's --json, described for what it does here.
@@ -62,14 +70,17 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
             names,
             replicas,
             onError: stop,
+            dropBeyond: TERMINAL_BUFFER_BYTES,
+            droppedHint: 'every line is in the log store (`mcpx logs`)',
           });
           sink = terminal;
-          return (event) => terminal.write(event);
+          return (event) => void terminal.write(event);
         },
       });
       const restoreKeys = listenForKeys(
         {
-          r: () => void session.restart(),
+          // A failed restart is in the log already, as each replica's error.
+          r: () => void session.restart().catch(() => undefined),
           s: () => process.stderr.write(`${formatStatus(session.snapshot())}\n`),
           q: stop,
         },
@@ -80,7 +91,10 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
       restoreKeys();
     } finally {
       for (const signal of signals) process.off(signal, stop);
-      await sink?.close();
     }
+    // The servers are stopped. A reader that is not reading (`mcpx dev | sleep 40`) would keep the
+    // last lines, and so the process, waiting for ever: give it a moment, then end without them.
+    if (sink !== undefined && !(await sink.settled(TERMINAL_GRACE_MS))) this.exit(0);
+    await sink?.close();
   }
 }

@@ -9,7 +9,7 @@ export default class Restart extends BaseCommand {
 
 Use it after changing something mcpx dev does not watch (an environment file, a database), or to bring back a server whose crash loop was stopped: a crashed server waits for a file change or for mcpx restart.
 
-Exits with 4 when no mcpx dev runs for the workspace, and with 2 when the cluster has no server of that name.`;
+Exits with 1 when a replica did not become ready again (the error says why, and the cluster keeps trying it with backoff, or waits after a crash loop), 4 when no mcpx dev runs for the workspace, and 2 when the cluster has no server of that name.`;
 
   static override examples = [
     { command: '<%= config.bin %> restart docs', description: 'Restart every replica of docs.' },

@@ -16,12 +16,10 @@ export interface DevOptions {
   watch: boolean;
   /**
    * Where events go besides the JSONL store (the terminal), made once the server names are known
-   * (to align them); a promise from it applies backpressure.
+   * (to align them). It must not wait: a terminal that stops reading (`mcpx dev | sleep 40`) holds
+   * up neither the servers nor the store nor a stop.
    */
-  display: (
-    names: string[],
-    replicas: ReadonlyMap<string, number>,
-  ) => (event: LogEvent) => void | Promise<void>;
+  display: (names: string[], replicas: ReadonlyMap<string, number>) => (event: LogEvent) => void;
   /** Aborting stops the cluster, also while it is still starting. */
   signal: AbortSignal;
   /** Policy overrides, for tests that need short crash windows and ladders. */
@@ -73,16 +71,17 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       workspace,
       servers: options.servers,
       policies: options.policies,
-      // Both sinks see every event in order; waiting on both is the backpressure of a flood.
+      // Both sinks see every event in order; only the store's backlog slows the servers down (it
+      // keeps every line of a flood), never the terminal.
       onEvent: (event) => {
-        const shown = display(event);
-        if (storeFailed) return shown;
-        const saved = stored.write(event).catch((error: unknown) => {
+        display(event);
+        if (storeFailed) return;
+        return stored.write(event).catch((error: unknown) => {
           // A full or broken disk must not take the cluster down: say so once, keep showing logs.
           // Every write waiting in the backlog fails with the same error: only the first says so.
           if (storeFailed) return;
           storeFailed = true;
-          return display({
+          display({
             ...event,
             server: CLUSTER,
             replica: 0,
@@ -91,7 +90,6 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
             msg: `the log store in ${stored.dir} failed (${String(error)}); events are no longer saved`,
           });
         });
-        return shown === undefined ? saved : Promise.all([saved, shown]).then(() => undefined);
       },
     });
     if (supervisor.replicas.length === 0) {

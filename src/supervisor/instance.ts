@@ -7,6 +7,7 @@ import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/type
 import type { LogEvent } from '../logs/event.js';
 import { parseStderrLine } from '../logs/parse-line.js';
 import { type Clock, sleep, systemClock } from './clock.js';
+import { describeConnectError } from './connect-error.js';
 import { readLines } from './lines.js';
 import { type LadderOptions, type LadderStep, stopWithLadder } from './policies/shutdown-ladder.js';
 import { ChildStdioTransport } from './stdio-transport.js';
@@ -218,9 +219,11 @@ export class Instance {
       await instance.stop({ graceMs: 0, termMs: 1000 }).catch(() => undefined);
       const message =
         exit === undefined
-          ? error instanceof Error
-            ? error.message
-            : String(error)
+          ? spec.launch === undefined
+            ? describeConnectError(error, spec.url)
+            : error instanceof Error
+              ? error.message
+              : String(error)
           : `${describeExit(exit)} before it was ready`;
       throw new StartError(message, exit ?? instance.#exit, instance.stderrTail);
     } finally {

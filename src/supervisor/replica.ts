@@ -14,6 +14,7 @@ import {
   type CrashLoopOptions,
   DEFAULT_CRASH_LOOP,
 } from './policies/crash-loop.js';
+import { describeConnectError } from './connect-error.js';
 import { HealthCheck, type HealthOptions } from './policies/health-check.js';
 import { DEFAULT_LADDER, type LadderOptions } from './policies/shutdown-ladder.js';
 import type { ReloadResult, ReplicaSnapshot, ReplicaState } from './state.js';
@@ -37,6 +38,11 @@ export interface ReplicaDeps {
   makeSpec: () => Promise<InstanceSpec>;
   /** Whether two instances can run side by side (false for a fixed port): decides blue/green. */
   canOverlap: boolean;
+  /**
+   * A server given by `url`, which mcpx reaches but does not start: a failure is an outage, not a
+   * crash of code that a file change could fix, so it is retried for as long as it lasts.
+   */
+  remote?: boolean;
   policies: ReplicaPolicies;
   emit: (event: InstanceEvent) => void | Promise<void>;
   clock?: Clock;
@@ -228,7 +234,8 @@ export class Replica {
   /** Starts an instance and makes it current; on failure, schedules a restart. True when ready. */
   async #launch(): Promise<boolean> {
     if (this.#stopped) return false;
-    this.#state = 'starting';
+    // A remote server stays `unreachable` while mcpx tries to reach it again.
+    if (!(this.deps.remote === true && this.#state === 'unreachable')) this.#state = 'starting';
     try {
       const instance = await this.#startInstance();
       if (this.#stopped) {
@@ -241,7 +248,9 @@ export class Replica {
     } catch (error) {
       const why =
         error instanceof StartError ? crashMessage(error.message, error.stderr) : String(error);
-      await this.#failed(`failed to start: ${why}`);
+      await this.#failed(
+        this.deps.remote === true ? `unreachable: ${why}` : `failed to start: ${why}`,
+      );
       return false;
     }
   }
@@ -249,11 +258,10 @@ export class Replica {
   async #startInstance(signal?: AbortSignal): Promise<Instance> {
     const spec = await this.deps.makeSpec();
     this.#port = spec.port;
-    await this.deps.emit({
-      stream: 'mcpx',
-      level: 'debug',
-      msg: describeStart(spec),
-    });
+    // Attempts to reach a remote server that is down are not news; its coming back is.
+    const retrying = this.deps.remote === true && this.#state === 'unreachable';
+    if (!retrying)
+      await this.deps.emit({ stream: 'mcpx', level: 'debug', msg: describeStart(spec) });
     // An exit before start() resolves is start()'s to report; after that it is a crash.
     // eslint-disable-next-line prefer-const -- assigned after start() resolves; read by onExit before that
     let started: Instance | undefined;
@@ -276,6 +284,8 @@ export class Replica {
 
   #becameReady(instance: Instance): void {
     this.#state = 'ready';
+    // The next outage of a remote server starts again from the shortest delay.
+    if (this.deps.remote === true) this.#backoff.reset();
     this.#readySince = this.#clock.now();
     const counts = countSurface(instance.surface);
     void this.deps.emit({
@@ -293,15 +303,19 @@ export class Replica {
           void this.deps.emit({
             stream: 'mcpx',
             level: 'warning',
-            msg: `ping failed (${failures} in a row): ${errorText(error)}`,
+            msg: `ping failed (${failures} in a row): ${this.#pingError(instance, error)}`,
           });
         },
-        onUnhealthy: (failures) =>
+        onUnhealthy: (failures, error) =>
           void this.#enqueue(async () => {
             if (this.#current !== instance) return;
             this.#current = undefined;
             await this.#retire(instance);
-            await this.#failed(`unhealthy: ${failures} pings in a row got no answer; stopped it`);
+            await this.#failed(
+              this.deps.remote === true
+                ? `unreachable: ${failures} pings in a row failed, the last with ${this.#pingError(instance, error)}`
+                : `unhealthy: ${failures} pings in a row got no answer; stopped it`,
+            );
           }),
       },
       this.#clock,
@@ -321,11 +335,29 @@ export class Replica {
     await this.#failed(`crashed: ${crashMessage(describeExit(exit), instance.stderrTail)}`);
   }
 
-  /** After a failure: back off and start again, or open the crash-loop breaker. */
+  /**
+   * After a failure: back off and start again, or open the crash-loop breaker. A remote server
+   * has no breaker: it is tried again, at most every backoff.max ms, until it answers.
+   */
   async #failed(why: string): Promise<void> {
+    const repeated = this.#state === 'unreachable' && this.#lastError === why;
     this.#lastError = why;
     this.#readySince = undefined;
     if (this.#stopped) return;
+    if (this.deps.remote === true) {
+      const delay = this.#backoff.next();
+      this.#state = 'unreachable';
+      // The same outage is said once, not at every attempt; `mcpx status` shows it meanwhile.
+      if (!repeated) {
+        await this.deps.emit({
+          stream: 'mcpx',
+          level: 'error',
+          msg: `${why}; trying again in ${delay} ms, and for as long as it takes`,
+        });
+      }
+      this.#retryAfter(delay, 'unreachable');
+      return;
+    }
     if (this.#breaker.record(this.#clock.now())) {
       this.#state = 'crashed';
       await this.deps.emit({
@@ -342,15 +374,26 @@ export class Replica {
       level: 'error',
       msg: `${why}; restarting in ${delay} ms`,
     });
+    this.#retryAfter(delay, 'backoff');
+  }
+
+  /** Starts again after `delay`, unless something else (a restart, a stop) happened meanwhile. */
+  #retryAfter(delay: number, waiting: ReplicaState): void {
     this.#cancelTimer();
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       void this.#enqueue(async () => {
-        if (this.#state !== 'backoff' || this.#stopped) return;
+        if (this.#state !== waiting || this.#stopped) return;
         this.#restarts++;
         await this.#launch();
       });
     }, delay);
+  }
+
+  #pingError(instance: Instance, error: unknown): string {
+    return this.deps.remote === true
+      ? describeConnectError(error, instance.spec.url)
+      : errorText(error);
   }
 
   async #retire(instance: Instance | undefined): Promise<void> {

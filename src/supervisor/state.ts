@@ -13,6 +13,8 @@ export type ReplicaState =
   | 'backoff'
   /** Crash-loop breaker open: waits for a file change or `mcpx restart`. */
   | 'crashed'
+  /** A remote (`url`) server that cannot be reached: mcpx keeps trying, with a capped backoff. */
+  | 'unreachable'
   | 'stopping'
   | 'stopped';
 

@@ -1,7 +1,7 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { McpxError } from '../errors.js';
-import type { Workspace } from '../manifest/load.js';
+import { basename, join, resolve } from 'node:path';
+import { ExitCode, McpxError, isMcpxError } from '../errors.js';
+import { type Workspace, loadWorkspace } from '../manifest/load.js';
 import { DEFAULT_HEALTH, type ServerEntry, transportOf } from '../manifest/schema.js';
 import { selectServers } from '../manifest/select.js';
 import { CLUSTER, type LogEvent } from '../logs/event.js';
@@ -9,6 +9,13 @@ import { type Clock, systemClock } from './clock.js';
 import type { InstanceEvent } from './instance.js';
 import { PidFiles } from './pidfiles.js';
 import { type WatchedServer, watchServers } from './policies/reload-on-change.js';
+import {
+  type ServerSettings,
+  describePlan,
+  planManifestChange,
+  runnableServers,
+  watchManifest,
+} from './policies/reload-on-manifest-change.js';
 import { instanceSpec } from './spec.js';
 import { readySummary } from './ready-summary.js';
 import { DEFAULT_POLICIES, Replica, type ReplicaPolicies } from './replica.js';
@@ -27,7 +34,11 @@ export interface SupervisorOptions {
   spawn?: typeof nodeSpawn;
   /** The environment servers' variables come from (default process.env). */
   parentEnv?: NodeJS.ProcessEnv;
+  /** Reads the workspace again after mcpx.json changed (default: loadWorkspace of its root). */
+  loadWorkspace?: (root: string) => Promise<Workspace>;
 }
+
+type Watcher = { close(): Promise<void>; ready: Promise<void> };
 
 /**
  * The cluster: a Replica per server replica, composed with the policies, the pid files and the file
@@ -37,21 +48,35 @@ export class Supervisor {
   readonly replicas: Replica[] = [];
   readonly startedAt = new Date();
   readonly pidFiles: PidFiles;
-  #watcher: { close(): Promise<void>; ready: Promise<void> } | undefined;
+  #watcher: Watcher | undefined;
+  #manifestWatcher: Watcher | undefined;
+  #debounceMs = 100;
+  /** The manifest as last read, and the servers it asks for: what an edit is compared with. */
+  #workspace: Workspace;
+  #settings: Map<string, ServerSettings>;
+  /** Edits of mcpx.json are applied one at a time, in order. */
+  #manifestQueue: Promise<void> = Promise.resolve();
+  /** Replicas of servers an edit removed or replaced, while they stop. */
+  readonly #leaving = new Set<Promise<void>>();
+  #stopping = false;
   readonly #clock: Clock;
 
   constructor(readonly options: SupervisorOptions) {
     this.#clock = options.clock ?? systemClock;
     const { workspace } = options;
+    this.#workspace = workspace;
     this.pidFiles = new PidFiles(join(workspace.root, '.mcpx', 'pids'));
     for (const [name, entry] of selectServers(workspace, options.servers)) {
       for (let replica = 0; replica < (entry.replicas ?? 1); replica++) {
         this.replicas.push(this.#replica(name, replica, entry));
       }
     }
+    this.#settings = runnableServers(workspace, options.servers);
   }
 
   #replica(name: string, replica: number, entry: ServerEntry): Replica {
+    // The workspace as it is now: a later edit makes new replicas rather than changing this one.
+    const workspace = this.#workspace;
     const transport = transportOf(entry);
     const health = { ...DEFAULT_HEALTH, ...entry.health };
     const emit = (event: InstanceEvent): void | Promise<void> =>
@@ -64,7 +89,7 @@ export class Supervisor {
     return new Replica(name, replica, transport, {
       makeSpec: () =>
         instanceSpec({
-          workspace: this.options.workspace,
+          workspace,
           name,
           replica,
           entry,
@@ -72,6 +97,7 @@ export class Supervisor {
           startTimeout: this.options.startTimeout,
         }),
       canOverlap: entry.port === undefined,
+      remote: entry.url !== undefined,
       policies: { ...DEFAULT_POLICIES, ...this.options.policies, health },
       emit,
       clock: this.options.clock,
@@ -104,25 +130,115 @@ export class Supervisor {
     );
   }
 
-  /** Reloads the named servers when their files change. */
+  /**
+   * Reloads servers when their files change, and applies edits of mcpx.json: added servers start,
+   * removed ones stop, changed ones start again with their new settings.
+   */
   async watch(debounceMs = 100): Promise<void> {
-    const { workspace } = this.options;
+    this.#debounceMs = debounceMs;
+    this.#manifestWatcher = await watchManifest(
+      this.#workspace.file,
+      () => {
+        this.#manifestQueue = this.#manifestQueue.then(() => this.#applyManifest());
+      },
+      { debounceMs, clock: this.options.clock },
+    );
+    await this.#manifestWatcher.ready;
+    await this.#watchFiles();
+  }
+
+  /** (Re)starts the file watcher for the servers that run now. */
+  async #watchFiles(): Promise<void> {
+    await this.#watcher?.close();
+    this.#watcher = undefined;
+    const workspace = this.#workspace;
     const watched: WatchedServer[] = [];
-    for (const [name, entry] of Object.entries(workspace.manifest.mcpServers)) {
+    for (const [name, { entry }] of this.#settings) {
       if (!this.replicas.some((r) => r.server === name)) continue;
       if (entry.url !== undefined || (entry.cwd === undefined && entry.watch === undefined))
         continue;
       watched.push({ name, root: resolve(workspace.root, entry.cwd ?? '.'), globs: entry.watch });
     }
-    if (watched.length === 0) return;
-    this.#watcher = await watchServers(
-      watched,
-      (names) => {
-        for (const name of names) void this.reload(name);
-      },
-      { debounceMs, clock: this.options.clock },
+    if (watched.length > 0) {
+      this.#watcher = await watchServers(
+        watched,
+        (names) => {
+          for (const name of names) void this.reload(name);
+        },
+        { debounceMs: this.#debounceMs, clock: this.options.clock },
+      );
+      await this.#watcher.ready;
+      // stop() may have come while the watcher started: it must not keep mcpx alive.
+      if (this.#stopping) {
+        await this.#watcher.close();
+        return;
+      }
+    }
+    // Said once the watchers are ready: an edit from here on is seen (one made before may not be).
+    const files =
+      watched.length === 0 ? '' : ` and the files of ${watched.map((w) => w.name).join(', ')}`;
+    await this.#note('info', `watching ${basename(workspace.file)}${files} for changes`);
+  }
+
+  /** Makes the cluster match an edited mcpx.json; an invalid edit changes nothing. */
+  async #applyManifest(): Promise<void> {
+    if (this.#stopping) return;
+    let next: Workspace;
+    try {
+      next = await (this.options.loadWorkspace ?? loadWorkspace)(this.#workspace.root);
+    } catch (error) {
+      const lines = (
+        isMcpxError(error) ? `${error.message}\nTry: ${error.hint ?? ''}` : String(error)
+      )
+        .split('\n')
+        .filter((line) => line.trim() !== '' && line !== 'Try: ');
+      await this.#note(
+        'error',
+        `${basename(this.#workspace.file)} changed, but it cannot be used; the servers keep running as they were:`,
+      );
+      for (const line of lines) await this.#note('error', line);
+      return;
+    }
+    if (next.text === this.#workspace.text || this.#stopping) return;
+    const after = runnableServers(next, this.options.servers);
+    const plan = planManifestChange(this.#settings, after);
+    this.#workspace = next;
+    this.#settings = after;
+    const summary = describePlan(plan);
+    if (summary === undefined) return;
+    await this.#note('info', `${basename(next.file)} changed: ${summary}`);
+
+    const replaced = new Set([...plan.removed, ...plan.changed.map((c) => c.name)]);
+    const shrunk = new Map(plan.rescaled.map((r) => [r.name, r.to]));
+    const leaving = this.replicas.filter(
+      (r) => replaced.has(r.server) || r.replica >= (shrunk.get(r.server) ?? Infinity),
     );
-    await this.#watcher.ready;
+    for (const replica of leaving) this.replicas.splice(this.replicas.indexOf(replica), 1);
+    const stopped = Promise.all(leaving.map((r) => r.stop())).then(() => undefined);
+    this.#leaving.add(stopped);
+    await stopped.finally(() => this.#leaving.delete(stopped));
+
+    const fresh: Replica[] = [];
+    for (const name of [...plan.added, ...plan.changed.map((c) => c.name)]) {
+      const entry = after.get(name)?.entry;
+      if (entry === undefined) continue;
+      for (let i = 0; i < (entry.replicas ?? 1); i++) fresh.push(this.#replica(name, i, entry));
+    }
+    for (const { name, from, to } of plan.rescaled) {
+      const entry = after.get(name)?.entry;
+      if (entry === undefined) continue;
+      for (let i = from; i < to; i++) fresh.push(this.#replica(name, i, entry));
+    }
+    if (this.#stopping) return;
+    // In the manifest's order, so that status lists servers as mcpx.json does.
+    const order = [...after.keys()];
+    this.replicas.push(...fresh);
+    this.replicas.sort(
+      (a, b) => order.indexOf(a.server) - order.indexOf(b.server) || a.replica - b.replica,
+    );
+    await Promise.all(fresh.map((replica) => replica.start()));
+    // Servers came and went, or their folders changed: watch the files of those that run now.
+    if (!this.#stopping) await this.#watchFiles();
   }
 
   async reload(server: string): Promise<void> {
@@ -135,7 +251,10 @@ export class Supervisor {
     await Promise.all(replicas.map((replica) => replica.reload()));
   }
 
-  /** Restarts every replica of `server` (or all, for undefined); the number restarted. */
+  /**
+   * Restarts every replica of `server` (or all, for undefined); the number restarted. Throws an
+   * McpxError (exit 1) naming each replica that did not become ready again, and why.
+   */
   async restart(server?: string): Promise<number> {
     const replicas = this.replicas.filter((r) => server === undefined || r.server === server);
     if (server !== undefined && replicas.length === 0) {
@@ -144,6 +263,21 @@ export class Supervisor {
       });
     }
     await Promise.all(replicas.map((replica) => replica.restart()));
+    const failed = replicas.filter((r) => r.state !== 'ready');
+    if (failed.length > 0) {
+      const several = new Set(replicas.map((r) => r.server)).size < replicas.length;
+      const reasons = failed.map(
+        (r) =>
+          `${several ? `${r.server}#${r.replica}` : r.server}: ${r.snapshot().lastError ?? r.state}`,
+      );
+      throw new McpxError(
+        `Restarting ${server ?? 'the cluster'} failed: ${failed.length} of ${replicas.length} did not start again. ${reasons.join('; ')}`,
+        {
+          hint: `fix the cause, then run \`mcpx restart ${server ?? '<server>'}\` again; \`mcpx logs -s ${failed[0]?.server ?? server ?? '<server>'}\` shows its output`,
+          exitCode: ExitCode.checkFailed,
+        },
+      );
+    }
     return replicas.length;
   }
 
@@ -158,8 +292,10 @@ export class Supervisor {
 
   /** Stops watching, then stops every replica with the shutdown ladder, all at once. */
   async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#manifestWatcher?.close();
     await this.#watcher?.close();
-    await Promise.all(this.replicas.map((replica) => replica.stop()));
+    await Promise.all([...this.replicas.map((replica) => replica.stop()), ...this.#leaving]);
     await this.#note(
       'info',
       `stopped ${this.replicas.length} server${this.replicas.length === 1 ? '' : 's'}`,

@@ -128,6 +128,7 @@ function paint(state: ReplicaState): string {
       return out.yellow(state);
     case 'unhealthy':
     case 'crashed':
+    case 'unreachable':
       return out.red(state);
     case 'stopping':
     case 'stopped':

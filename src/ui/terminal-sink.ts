@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { LogEvent } from '../logs/event.js';
+import { CLUSTER, type LogEvent } from '../logs/event.js';
 import { escapeJsonText } from '../sanitize.js';
 import { out } from './colors.js';
 import {
@@ -29,6 +29,16 @@ export interface TerminalSinkOptions {
    * (there is nowhere to put them) and flush() still resolves; a follower would stop here.
    */
   onError?: (error: Error) => void;
+  /**
+   * Bytes waiting for the reader beyond which lines are left out instead of waited for: write()
+   * then never waits, and once the reader has caught up a line says how many were left out. For
+   * `mcpx dev`, whose store keeps every line: a burst is absorbed, a reader that stopped reading
+   * (`mcpx dev | sleep 40`) costs at most this much memory and holds up nothing. Without it,
+   * write() waits for 'drain', so a producer goes at the reader's pace (`mcpx logs | less`).
+   */
+  dropBeyond?: number;
+  /** With `dropBeyond`: where the left-out lines can be read, for the line that counts them. */
+  droppedHint?: string;
 }
 
 const RESOLVED = Promise.resolve();
@@ -38,7 +48,8 @@ const RESOLVED = Promise.resolve();
  * are never split or interleaved with other output to the same stream. write() resolves when the
  * stream can take more: when it reports a full buffer, the promise waits for 'drain', so a producer
  * that awaits it goes at the pace of a slow reader (`mcpx logs | less`) instead of buffering
- * without bound. flush() and close() resolve once the stream has handed every line to the system.
+ * without bound; with `dropBeyond` it never waits and counts the lines it leaves out instead.
+ * flush() and close() resolve once the stream has handed every line to the system.
  */
 export class TerminalSink {
   readonly #stream: Writable;
@@ -50,6 +61,9 @@ export class TerminalSink {
   #drained: Promise<void> | undefined;
   #releaseDrain: (() => void) | undefined;
   #error: Error | undefined;
+  readonly #dropBeyond: number | undefined;
+  readonly #droppedHint: string;
+  #dropped = 0;
   readonly #onStreamError = (error: Error): void => this.#fail(error);
   readonly #onWritten = (error?: Error | null): void => {
     this.#written++;
@@ -60,6 +74,8 @@ export class TerminalSink {
   constructor(options: TerminalSinkOptions = {}) {
     this.#stream = options.stream ?? process.stdout;
     this.#onError = options.onError;
+    this.#dropBeyond = options.dropBeyond;
+    this.#droppedHint = options.droppedHint ?? '';
     if (options.json === true) {
       this.#format = (event) => escapeJsonText(JSON.stringify(event));
     } else {
@@ -81,9 +97,19 @@ export class TerminalSink {
     this.#stream.on('error', this.#onStreamError);
   }
 
-  /** Writes one event as one line; resolves when the stream can take more. */
+  /**
+   * Writes one event as one line; resolves when the stream can take more (at once with
+   * `dropBeyond`, which leaves the line out instead while too much waits for the reader).
+   */
   write(event: LogEvent): Promise<void> {
     if (this.#error !== undefined) return RESOLVED;
+    if (this.#dropBeyond !== undefined) {
+      if (this.#stream.writableLength >= this.#dropBeyond) {
+        this.#dropped++;
+        return RESOLVED;
+      }
+      this.#reportDropped();
+    }
     this.#submitted++;
     if (this.#stream.write(`${this.#format(event)}\n`, this.#onWritten)) return RESOLVED;
     this.#drained ??= new Promise<void>((resolve) => {
@@ -99,7 +125,46 @@ export class TerminalSink {
       this.#stream.on('close', done);
       this.#releaseDrain = done;
     });
-    return this.#drained;
+    return this.#dropBeyond === undefined ? this.#drained : RESOLVED;
+  }
+
+  /** Lines left out and not yet reported (`dropBeyond` only). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /**
+   * True when the stream has taken every line (or failed) within `ms`: a reader that stopped
+   * reading must not keep `mcpx dev` from exiting once its servers are stopped.
+   */
+  async settled(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([this.flush().then(() => true), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #reportDropped(): void {
+    if (this.#dropped === 0) return;
+    const count = this.#dropped;
+    this.#dropped = 0;
+    this.#submitted++;
+    this.#stream.write(
+      `${this.#format({
+        time: new Date().toISOString(),
+        server: CLUSTER,
+        replica: 0,
+        stream: 'mcpx',
+        level: 'warning',
+        msg: `${count} line${count === 1 ? '' : 's'} not shown: the terminal was not reading${this.#droppedHint === '' ? '' : `; ${this.#droppedHint}`}`,
+      })}\n`,
+      this.#onWritten,
+    );
   }
 
   /** Resolves when every line written so far has left the process (or the stream failed). */

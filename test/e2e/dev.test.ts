@@ -10,7 +10,7 @@ import { cp, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/logs/event.js';
 import type { ClusterSnapshot } from '../../src/supervisor/state.js';
 import { BIN, mcpx, testPath } from '../helpers/cli.js';
@@ -23,9 +23,14 @@ const started: DevProcess[] = [];
 const dirs: string[] = [];
 
 afterAll(async () => {
-  for (const dev of started)
-    if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill('SIGKILL');
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  // A cluster a test left running (it failed, or ran alone) stops as a user would stop it, so its
+  // servers are gone before their folders are removed; SIGKILL only if that does not work.
+  for (const dev of started) {
+    if (dev.child.exitCode !== null || dev.child.signalCode !== null) continue;
+    dev.child.kill('SIGINT');
+    if (!(await waitForExit(dev.pid, 15_000))) dev.child.kill('SIGKILL');
+  }
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 /** A workspace in a temp folder whose node_modules is the repo's, so the example servers resolve the SDK. */
@@ -86,7 +91,8 @@ describe('a healthy cluster', () => {
   let cluster: DevProcess;
   const FLOOD = 20_000;
 
-  it('starts every server and reports each ready', async () => {
+  // The cluster starts before the tests, so any one of them also runs alone (`-t`).
+  beforeAll(async () => {
     dir = await workspace(
       {
         'text-kit': example('text-kit', { args: ['src/stdio.ts'], role: 'tools' }),
@@ -105,6 +111,10 @@ describe('a healthy cluster', () => {
       ['text-kit', 'docs'],
     );
     cluster = dev(dir);
+    await cluster.waitFor(/mcpx\s+\| watching mcpx.json and the files of text-kit, docs for changes/, 60_000);
+  });
+
+  it('starts every server and reports each ready', async () => {
     await cluster.waitFor(/mcpx\s+\| 4 of 4 servers ready in \d+ ms/);
     expect(
       await cluster.waitFor(
@@ -174,6 +184,7 @@ describe('a healthy cluster', () => {
   });
 
   it('reloads a stdio server on a code change and says what changed in its surface', async () => {
+    cluster.mark();
     const added = await mcpx(['new', 'tool', 'sum_numbers', '--server', 'text-kit'], { cwd: dir });
     expect(added.exitCode, added.stderr).toBe(0);
     await cluster.waitFor(/text-kit\s+\| reloaded in \d+ ms: tools: \+sum_numbers/);
@@ -186,6 +197,7 @@ describe('a healthy cluster', () => {
     const before = (await status(dir)).replicas.find((r) => r.server === 'text-kit');
     const file = join(dir, 'servers/text-kit/src/tools/index.ts');
     const good = await readFile(file, 'utf8');
+    cluster.mark();
     await writeFile(file, `${good}\nthrow new Error('broken on purpose');\n`);
     const failed = await cluster.waitFor(
       /text-kit\s+\| reload failed, still serving the previous version: /,
@@ -194,6 +206,7 @@ describe('a healthy cluster', () => {
     const during = (await status(dir)).replicas.find((r) => r.server === 'text-kit');
     expect(during).toMatchObject({ state: 'ready', pid: before?.pid });
     expect(during?.lastReload?.ok).toBe(false);
+    cluster.mark();
     await writeFile(file, good);
     await cluster.waitFor(/text-kit\s+\| reloaded in \d+ ms: same tools, resources and prompts/);
   });
@@ -201,7 +214,7 @@ describe('a healthy cluster', () => {
   it('coalesces a burst of saves: the half-written first one is superseded, one reload of the final files', async () => {
     const file = join(dir, 'servers/text-kit/src/tools/index.ts');
     const good = await readFile(file, 'utf8');
-    const before = cluster.lines.length;
+    const before = cluster.mark();
     await writeFile(file, good.slice(0, good.length / 2));
     await new Promise((resolve) => setTimeout(resolve, 15));
     await writeFile(file, good);
@@ -217,6 +230,7 @@ describe('a healthy cluster', () => {
 
   it('reloads an HTTP server blue/green and serves the edit on its new port', async () => {
     const before = (await status(dir)).replicas.find((r) => r.server === 'docs');
+    cluster.mark();
     await writeFile(
       join(dir, 'servers/docs/data/release-notes.md'),
       '# Release notes\n\nmcpx reloads.\n',
@@ -332,6 +346,7 @@ describe('misbehaving servers', () => {
     const stubborn = snapshot.replicas.find((r) => r.server === 'stubborn')?.pid ?? -1;
     expect(isAlive(stubborn)).toBe(true);
 
+    cluster.mark();
     cluster.child.kill('SIGTERM');
     await cluster.waitFor(
       /stubborn\s+\| pid \d+ ignored stdin close and SIGTERM; killed it with SIGKILL/,

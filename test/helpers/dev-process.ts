@@ -2,13 +2,25 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
 import { BIN, testPath } from './cli.js';
 
+export interface WaitOptions {
+  timeoutMs?: number;
+  /** Only lines from this position on (a `mark()`); default: the last mark, or the start. */
+  after?: number;
+}
+
 /** A real `mcpx dev` child process whose stdout lines a test can wait for. */
 export interface DevProcess {
   child: ChildProcess;
   pid: number;
   lines: string[];
-  /** Resolves with the first line (seen or to come) matching `pattern`. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /**
+   * Marks the current end of the output and returns its position: later waitFor calls only look at
+   * lines printed after it. Call it before the action whose effect a test waits for, so a line
+   * that an earlier step printed cannot satisfy the wait.
+   */
+  mark(): number;
+  /** Resolves with the first line after the mark (seen or to come) matching `pattern`. */
+  waitFor(pattern: RegExp, options?: number | WaitOptions): Promise<string>;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -20,6 +32,7 @@ export function startDevProcess(cwd: string, args: readonly string[] = []): DevP
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  let lastMark = 0;
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   let pending = '';
   const onText = (text: string): void => {
@@ -46,14 +59,17 @@ export function startDevProcess(cwd: string, args: readonly string[] = []): DevP
     pid: child.pid ?? -1,
     lines,
     exited,
-    waitFor: (pattern, timeoutMs = 20_000) => {
-      const seen = lines.find((line) => pattern.test(line));
+    mark: () => (lastMark = lines.length),
+    waitFor: (pattern, options = {}) => {
+      const { timeoutMs = 20_000, after = lastMark } =
+        typeof options === 'number' ? { timeoutMs: options } : options;
+      const seen = lines.slice(after).find((line) => pattern.test(line));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           reject(
             new Error(
-              `no line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.slice(-40).join('\n')}`,
+              `no line matching ${pattern} after line ${after} within ${timeoutMs} ms; output:\n${lines.slice(-40).join('\n')}`,
             ),
           );
         }, timeoutMs);

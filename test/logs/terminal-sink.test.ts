@@ -152,3 +152,52 @@ describe('TerminalSink', () => {
     for (let i = 1; i < codes.length; i++) expect(hue(codes[i]!)).not.toBe(hue(codes[i - 1]!));
   });
 });
+
+describe('TerminalSink with dropBeyond', () => {
+  it('never makes the producer wait, and says how many lines it left out once the reader catches up', async () => {
+    let release: (() => void) | undefined;
+    const chunks: string[] = [];
+    // A reader that takes the first chunk, then stops reading until the test lets it go on.
+    const stream = new Writable({
+      highWaterMark: 16,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString());
+        if (chunks.length === 1) release = callback;
+        else callback();
+      },
+    });
+    const sink = new TerminalSink({
+      stream,
+      color: false,
+      names: ['weather'],
+      dropBeyond: 1000,
+      droppedHint: 'see the store',
+    });
+    for (const i of range(100)) {
+      const pending = sink.write(event(i, { data: { pad: 'x'.repeat(80) } }));
+      let resolved = false;
+      void pending.then(() => (resolved = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(resolved, `write ${i} resolved while the stream is full`).toBe(true);
+    }
+    expect(await sink.settled(50)).toBe(false);
+    release?.();
+    await sink.flush();
+    // Lines went out until 1000 bytes waited, in order; the rest were counted, not queued.
+    const shown = chunks.length;
+    expect(shown).toBeGreaterThan(1);
+    expect(chunks.map((c) => c.split(' | ')[2])).toEqual(range(shown).map((i) => `event ${i}\n`));
+    expect(sink.dropped).toBe(100 - shown);
+    // The reader caught up: the next line comes after the count of what it missed.
+    await sink.write(event(100));
+    expect(await sink.settled(1000)).toBe(true);
+    expect(chunks.slice(shown)).toHaveLength(2);
+    expect(chunks[shown]).toMatch(
+      new RegExp(
+        `mcpx\\s+\\| ${100 - shown} lines not shown: the terminal was not reading; see the store\\n$`,
+      ),
+    );
+    expect(chunks[shown + 1]).toContain('event 100');
+    expect(sink.dropped).toBe(0);
+  });
+});
