@@ -78,9 +78,11 @@ export class Supervisor {
       onInstance: (instance, running) => {
         const pid = instance.pid;
         if (pid === undefined) return;
-        void (running ? this.pidFiles.record(name, replica, pid) : this.pidFiles.remove(pid)).catch(
-          () => undefined,
-        );
+        void (
+          running
+            ? this.pidFiles.record(name, replica, pid, instance.marker)
+            : this.pidFiles.remove(pid)
+        ).catch(() => undefined);
       },
     });
   }
