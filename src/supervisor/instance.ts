@@ -304,7 +304,9 @@ export class Instance {
       }),
     ]);
     clock.clearTimeout(timer);
-    const what = `${describeExit(exit)} before it was ready`;
+    // A spawn error says it never started; "before it was ready" is for a process that ran.
+    const what =
+      exit.error === undefined ? `${describeExit(exit)} before it was ready` : describeExit(exit);
     const lines = this.stdoutPollution;
     const first = lines[0];
     if (first === undefined) return what;
@@ -404,9 +406,9 @@ export class Instance {
   }
 }
 
-/** "exited with code 3" / "was killed by SIGKILL" / "could not start: spawn x ENOENT". */
+/** "exited with code 3" / "was killed by SIGKILL" / "command "x" was not found on PATH". */
 export function describeExit(exit: ExitInfo): string {
-  if (exit.error !== undefined) return `could not start: ${exit.error.message}`;
+  if (exit.error !== undefined) return exit.error.message;
   if (exit.signal !== null) return `was killed by ${exit.signal}`;
   return `exited with code ${exit.code ?? '?'}`;
 }

@@ -144,12 +144,8 @@ describe('start failures say what happened', () => {
     });
     const result = await mcpx(['smoke'], { cwd: dir });
     expect(result.exitCode, result.stdout).toBe(4);
-    expect(result.stdout).toContain(
-      `could not start: its folder ${join(dir, 'servers/missing')} does not exist`,
-    );
-    expect(result.stdout).toContain(
-      'could not start: command "mcpx-no-such-command" was not found on PATH',
-    );
+    expect(result.stdout).toContain(`its folder ${join(dir, 'servers/missing')} does not exist`);
+    expect(result.stdout).toContain('command "mcpx-no-such-command" was not found on PATH');
     expect(result.stdout).toContain(
       'exited with code 0 before it was ready, after writing "hello" to stdout',
     );
