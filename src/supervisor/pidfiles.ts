@@ -49,14 +49,16 @@ export class PidFiles {
   }
 
   /**
-   * Stops what earlier runs whose supervisor is gone left running: the recorded process group
-   * (checked to be still the process we started, by its start time) and every process carrying
-   * that run's marker, wherever it moved. Records of a live mcpx are left alone, and so are its
-   * processes: markers are per run. Returns the records whose processes it had to stop.
+   * Stops what earlier runs whose supervisor is gone left running: each recorded process group
+   * (checked to be still the process we started, by its start time) and every process carrying the
+   * instance's marker, wherever it moved; then anything else carrying those runs' markers (an
+   * instance whose record went with its leader). Records of a live mcpx are left alone, and so are
+   * its processes: markers are per run. Returns what it had to stop, with how many processes.
    */
-  async reap(clock: Clock = systemClock, termMs = 2000): Promise<PidRecord[]> {
+  async reap(clock: Clock = systemClock, termMs = 2000): Promise<Reaped[]> {
     const files = await readdir(this.dir).catch(() => [] as string[]);
-    const reaped: PidRecord[] = [];
+    const reaped: Reaped[] = [];
+    const runs = new Set<string>();
     for (const file of files.filter((f) => f.endsWith('.json'))) {
       const path = join(this.dir, file);
       const record = await readFile(path, 'utf8')
@@ -69,19 +71,26 @@ export class PidFiles {
       if (await supervisorAlive(record)) continue;
       const leaderOurs =
         record.startTime !== undefined && (await processStartTime(record.pid)) === record.startTime;
-      // The whole run: an instance whose record went with its leader may have left descendants.
-      const run = record.marker?.slice(0, record.marker.lastIndexOf('.') + 1);
       const ended = await endTree(
-        { pgid: leaderOurs ? record.pgid : undefined, marker: run === '' ? undefined : run },
+        { pgid: leaderOurs ? record.pgid : undefined, marker: record.marker },
         termMs,
         clock,
       );
-      if (ended > 0) reaped.push(record);
+      if (ended > 0) reaped.push({ ...record, processes: ended });
+      const dot = record.marker?.lastIndexOf('.') ?? -1;
+      if (record.marker !== undefined && dot > 0) runs.add(record.marker.slice(0, dot + 1));
       await rm(path, { force: true });
+    }
+    for (const run of runs) {
+      const ended = await endTree({ marker: run }, termMs, clock);
+      if (ended > 0) reaped.push({ processes: ended });
     }
     return reaped;
   }
 }
+
+/** What reap stopped: one instance's processes (with its record), or a run's unrecorded ones. */
+export type Reaped = Partial<PidRecord> & { processes: number };
 
 async function supervisorAlive(record: PidRecord): Promise<boolean> {
   if (record.supervisor === process.pid) return false;
