@@ -8,7 +8,7 @@ export default class Smoke extends BaseCommand {
     'Smoke-test every server of the workspace: the check CI runs on each push.';
   static override description = `Starts each server of mcpx.json the way \`mcpx dev\` does (no watching), connects as an MCP client, runs these checks, stops it, and reports:
 
-1. start: initialize completes within smoke.startTimeout (default 30 s); reports the server's name, version and protocol version.
+1. start: the whole start (spawn, a free fixed port, initialize) completes within smoke.startTimeout (default 30 s); reports the server's name, version and protocol version.
 2. capabilities: tools, resources, resource templates and prompts list as declared.
 3. role: the server exposes only what its role allows; read-only roles have only tools annotated readOnlyHint: true.
 4. names and schemas: tool names match ^[A-Za-z0-9_.-]{1,128}$, are unique, and fit in 64 characters with the client prefix (smoke.clientPrefix, default "mcp__{server}__"); every inputSchema and outputSchema compiles as JSON Schema. Tools without a description are a warning.

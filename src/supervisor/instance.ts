@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
-import { connect } from 'node:net';
+import { existsSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -9,7 +9,14 @@ import { parseStderrLine } from '../logs/parse-line.js';
 import { type Clock, sleep, systemClock } from './clock.js';
 import { describeConnectError } from './connect-error.js';
 import { readLines } from './lines.js';
-import { type LadderOptions, type LadderStep, stopWithLadder } from './policies/shutdown-ladder.js';
+import {
+  DEFAULT_LADDER,
+  type LadderOptions,
+  type LadderStep,
+  stopWithLadder,
+} from './policies/shutdown-ladder.js';
+import { describeHolders, portAnswers, portHolders, portInUse } from './port-owner.js';
+import { MARKER_VAR, endTree, instanceMarker, treeMembers } from './process-tree.js';
 import { ChildStdioTransport } from './stdio-transport.js';
 import { stdoutAdvice } from './stdout-advice.js';
 import { type Surface, listSurface } from './surface.js';
@@ -26,9 +33,9 @@ export interface InstanceSpec {
   /** HTTP: the endpoint URL. */
   url?: string;
   headers?: Record<string, string>;
-  /** Start to ready, at most. */
+  /** Start to ready, at most: spawn, port, initialize and lists together. */
   startTimeout: number;
-  /** Each MCP request during start-up (initialize, lists), at most. */
+  /** Each MCP request once it is ready, at most. */
   requestTimeout: number;
   /** Ready means listed too (default); false stops at initialize, for callers that list themselves. */
   list?: boolean;
@@ -44,6 +51,8 @@ export interface InstanceDeps {
   onEvent: (event: InstanceEvent) => void | Promise<void>;
   /** Called when a started instance dies. */
   onExit?: (exit: ExitInfo) => void;
+  /** Called as soon as the process is spawned, before it is ready: e.g. to record its pid. */
+  onSpawn?: (instance: Instance) => void;
   /** Aborting while it starts stops the instance: a newer reload superseded it. */
   signal?: AbortSignal;
 }
@@ -60,6 +69,16 @@ const STDERR_TAIL = 40;
 
 /** After a server exits, how long its last stderr lines may take to be read. */
 const STDERR_DRAIN_MS = 250;
+
+/** What a start is waiting for, to say what did not happen in time. */
+type StartPhase = 'spawn' | 'port' | 'initialize' | 'list';
+
+const PHASE_TEXT: Record<StartPhase, (spec: InstanceSpec) => string> = {
+  spawn: () => 'did not start',
+  port: (spec) => `did not listen on port ${spec.port ?? '?'}`,
+  initialize: () => 'did not complete initialize',
+  list: () => 'did not list its tools, resources and prompts',
+};
 
 /** Why an instance did not become ready: the exit, or a timeout, with the last stderr lines. */
 export class StartError extends Error {
@@ -89,9 +108,19 @@ export class Instance {
   /** The protocol version agreed in initialize. */
   protocolVersion: string | undefined;
   readonly exited: Promise<ExitInfo>;
+  /**
+   * MCPX_INSTANCE in the server's environment, inherited by everything it starts: finds its
+   * descendants after they leave its process group.
+   */
+  readonly marker: string | undefined;
+  /** Processes of its tree still running after it exited, which stop() ended. */
+  leftovers = 0;
   #child: ChildProcess | undefined;
   #exit: ExitInfo | undefined;
   #stopping = false;
+  #stopped: Promise<LadderStep> | undefined;
+  #phase: StartPhase = 'spawn';
+  #stdoutEnded: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly spec: InstanceSpec,
@@ -101,19 +130,26 @@ export class Instance {
     const clock = deps.clock ?? systemClock;
     this.startedAt = clock.now();
     const spawn = deps.spawn ?? nodeSpawn;
-    if (spec.launch === undefined) {
+    const launch = spec.launch;
+    if (launch === undefined) {
       this.exited = new Promise(() => {});
       return;
     }
-    const child = spawn(spec.launch.command, spec.launch.args, {
-      cwd: spec.launch.cwd,
-      env: spec.launch.env,
+    this.marker = instanceMarker();
+    const child = spawn(launch.command, launch.args, {
+      cwd: launch.cwd,
+      env: { ...launch.env, [MARKER_VAR]: this.marker },
       // Its own process group (setsid): the whole tree can be signalled, and a Ctrl-C in mcpx's
       // terminal does not reach the servers behind the supervisor's back.
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.#child = child;
+    if (child.pid !== undefined) deps.onSpawn?.(this);
+    this.#stdoutEnded = new Promise((resolve) => {
+      if (child.stdout === null) resolve();
+      child.stdout?.once('close', resolve).once('end', resolve);
+    });
     const stderrRead =
       child.stderr === null
         ? Promise.resolve()
@@ -124,7 +160,7 @@ export class Instance {
           }).catch(() => undefined);
     this.exited = new Promise((resolve) => {
       child.once('error', (error) => {
-        this.#exit ??= { code: null, signal: null, error };
+        this.#exit ??= { code: null, signal: null, error: spawnError(error, launch) };
         resolve(this.#exit);
       });
       child.once('exit', (code, signal) => {
@@ -172,20 +208,17 @@ export class Instance {
         data,
       });
     });
+    await Instance.#checkPortFree(spec);
     const instance = new Instance(spec, client, deps);
     const abort = new AbortController();
     try {
       const ready = instance.#connect(abort.signal);
-      const failed = instance.exited.then((exit) => {
-        throw new StartError(
-          `${describeExit(exit)} before it was ready`,
-          exit,
-          instance.stderrTail,
-        );
+      const failed = instance.exited.then(async (exit) => {
+        throw new StartError(await instance.#exitedEarly(exit), exit, instance.stderrTail);
       });
       const timedOut = sleep(clock, spec.startTimeout, abort.signal).then(() => {
         throw new StartError(
-          `not ready after ${spec.startTimeout} ms`,
+          `${PHASE_TEXT[instance.#phase](spec)} within ${spec.startTimeout} ms (the start timeout)`,
           undefined,
           instance.stderrTail,
         );
@@ -224,11 +257,66 @@ export class Instance {
             : error instanceof Error
               ? error.message
               : String(error)
-          : `${describeExit(exit)} before it was ready`;
+          : await instance.#exitedEarly(exit);
       throw new StartError(message, exit ?? instance.#exit, instance.stderrTail);
     } finally {
       abort.abort();
     }
+  }
+
+  /**
+   * Fails a start before anything is spawned when the fixed port is taken: the server would fail
+   * to bind, and its health checks would reach the other process and pass.
+   */
+  static async #checkPortFree(spec: InstanceSpec): Promise<void> {
+    if (spec.launch === undefined || spec.transport !== 'http' || spec.port === undefined) return;
+    const busy = await portInUse(spec.port);
+    if (busy !== undefined) {
+      throw new StartError(
+        `${busy}; stop that process, or give this server another "port" in mcpx.json`,
+        undefined,
+        [],
+      );
+    }
+  }
+
+  /** After initialize: the port must be held by this server's tree, not something that took it since. */
+  async #checkPortOwner(port: number): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    const members = await treeMembers({ pgid: pid, marker: this.marker });
+    if (members === undefined) return;
+    const ours = await portHolders(port, members);
+    // Undefined: /proc lists no listener (another network namespace); nothing to compare.
+    if (ours === undefined || ours.length > 0) return;
+    throw new StartError(
+      `port ${port} is held by ${describeHolders(await portHolders(port))}, not by this server, so mcpx would be talking to the wrong server; stop that process, or give this server another "port" in mcpx.json`,
+      undefined,
+      this.stderrTail,
+    );
+  }
+
+  /** "exited with code 0 before it was ready, after writing "hello" to stdout, ...". */
+  async #exitedEarly(exit: ExitInfo): Promise<string> {
+    // The exit can be seen before the last stdout lines are read: they may be the explanation.
+    let timer: unknown;
+    const clock = this.deps.clock ?? systemClock;
+    await Promise.race([
+      this.#stdoutEnded,
+      new Promise<void>((wake) => {
+        timer = clock.setTimeout(wake, STDERR_DRAIN_MS);
+      }),
+    ]);
+    clock.clearTimeout(timer);
+    // A spawn error says it never started; "before it was ready" is for a process that ran.
+    const what =
+      exit.error === undefined ? `${describeExit(exit)} before it was ready` : describeExit(exit);
+    const lines = this.stdoutPollution;
+    const first = lines[0];
+    if (first === undefined) return what;
+    const more =
+      lines.length > 1 ? ` (and ${lines.length - 1} more line${lines.length > 2 ? 's' : ''})` : '';
+    return `${what}, after writing ${JSON.stringify(first.slice(0, 200))}${more} to stdout, where only MCP messages may go`;
   }
 
   async #connect(signal: AbortSignal): Promise<void> {
@@ -248,15 +336,23 @@ export class Instance {
     } else {
       if (spec.url === undefined) throw new Error('an http server needs a url');
       if (spec.launch !== undefined && spec.port !== undefined) {
+        this.#phase = 'port';
         await waitForPort(spec.port, signal, this.deps.clock ?? systemClock);
       }
       transport = new StreamableHTTPClientTransport(new URL(spec.url), {
         requestInit: spec.headers === undefined ? undefined : { headers: spec.headers },
       });
     }
-    await client.connect(transport, { timeout: spec.requestTimeout });
+    // The start timeout bounds the whole start (Instance.start races it): a server that needs
+    // longer than one request's timeout to initialize (an npx download, heavy imports, a JVM)
+    // must not fail at the request timeout first.
+    this.#phase = 'initialize';
+    await client.connect(transport, { timeout: spec.startTimeout });
     this.protocolVersion = (transport as { protocolVersion?: string }).protocolVersion;
-    if (spec.list !== false) this.surface = await listSurface(client, spec.requestTimeout);
+    if (spec.launch !== undefined && spec.transport === 'http' && spec.port !== undefined)
+      await this.#checkPortOwner(spec.port);
+    this.#phase = 'list';
+    if (spec.list !== false) this.surface = await listSurface(client, spec.startTimeout);
   }
 
   /** MCP ping with a timeout: the health check. */
@@ -264,60 +360,87 @@ export class Instance {
     await this.client.ping({ timeout });
   }
 
-  /** Stops the instance with the ladder (stdin, SIGTERM, SIGKILL to its process group). */
-  async stop(ladder?: LadderOptions): Promise<LadderStep> {
+  /**
+   * Stops the instance with the ladder (stdin, SIGTERM, SIGKILL to its process group), then ends
+   * whatever it started that is still running, in its group or not (found by its marker): a
+   * server that exits politely does not stop its children. Calls after the first share its result.
+   */
+  stop(ladder?: LadderOptions): Promise<LadderStep> {
     this.#stopping = true;
+    this.#stopped ??= this.#stop(ladder ?? DEFAULT_LADDER);
+    return this.#stopped;
+  }
+
+  async #stop(ladder: LadderOptions): Promise<LadderStep> {
     const child = this.#child;
-    if (child === undefined || this.#exit !== undefined) {
-      await this.client.close().catch(() => undefined);
-      return 'stdin';
+    const pid = child?.pid;
+    let step: LadderStep = 'stdin';
+    if (child !== undefined && this.#exit === undefined) {
+      // An HTTP server sees its client's streams as work in flight: end them first, so that it
+      // can stop as soon as its stdin closes.
+      if (this.spec.transport === 'http') await this.client.close().catch(() => undefined);
+      step = await stopWithLadder(
+        {
+          exited: this.exited,
+          closeStdin: () => {
+            child.stdin?.end();
+          },
+          signal: (signal) => {
+            if (pid === undefined) return;
+            try {
+              process.kill(-pid, signal);
+            } catch {
+              // ESRCH: the group is gone already.
+            }
+          },
+        },
+        ladder,
+        this.deps.clock ?? systemClock,
+      );
     }
-    const pid = child.pid;
-    // An HTTP server sees its client's streams as work in flight: end them first, so that it can
-    // stop as soon as its stdin closes.
-    if (this.spec.transport === 'http') await this.client.close().catch(() => undefined);
-    const step = await stopWithLadder(
-      {
-        exited: this.exited,
-        closeStdin: () => {
-          child.stdin?.end();
-        },
-        signal: (signal) => {
-          if (pid === undefined) return;
-          try {
-            process.kill(-pid, signal);
-          } catch {
-            // ESRCH: the group is gone already.
-          }
-        },
-      },
-      ladder,
-      this.deps.clock ?? systemClock,
-    );
+    if (pid !== undefined) {
+      this.leftovers = await endTree(
+        { pgid: pid, marker: this.marker },
+        ladder.termMs,
+        this.deps.clock ?? systemClock,
+      );
+    }
     await this.client.close().catch(() => undefined);
     return step;
   }
 }
 
-/** "exited with code 3" / "was killed by SIGKILL" / "could not start: spawn x ENOENT". */
+/** "exited with code 3" / "was killed by SIGKILL" / "command "x" was not found on PATH". */
 export function describeExit(exit: ExitInfo): string {
-  if (exit.error !== undefined) return `could not start: ${exit.error.message}`;
+  if (exit.error !== undefined) return exit.error.message;
   if (exit.signal !== null) return `was killed by ${exit.signal}`;
   return `exited with code ${exit.code ?? '?'}`;
+}
+
+/** Says what a failed spawn means for the user: the folder, or the command, is missing. */
+function spawnError(error: NodeJS.ErrnoException, launch: { command: string; cwd: string }): Error {
+  const command = JSON.stringify(launch.command);
+  if (!existsSync(launch.cwd))
+    return new Error(`its folder ${launch.cwd} does not exist (check "cwd" in mcpx.json)`, {
+      cause: error,
+    });
+  if (error.code === 'ENOENT') {
+    return new Error(
+      launch.command.includes('/')
+        ? `command ${command} was not found (no such file)`
+        : `command ${command} was not found on PATH`,
+      { cause: error },
+    );
+  }
+  if (error.code === 'EACCES')
+    return new Error(`command ${command} is not executable (EACCES)`, { cause: error });
+  return error;
 }
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port. */
 async function waitForPort(port: number, signal: AbortSignal, clock: Clock): Promise<void> {
   for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await portAnswers(port)) return;
     // Refused connections cost microseconds; a short poll keeps this off a reload's critical path.
     await sleep(clock, 5, signal);
   }

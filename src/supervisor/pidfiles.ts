@@ -1,6 +1,7 @@
 import { readFile, readdir, rm, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, sleep, systemClock } from './clock.js';
+import { type Clock, systemClock } from './clock.js';
+import { endTree, processStartTime } from './process-tree.js';
 
 /**
  * A record of each process mcpx started, under `.mcpx/pids/`, so that a later `mcpx dev` can clean
@@ -14,6 +15,13 @@ export interface PidRecord {
   startTime: string | undefined;
   /** pid of the `mcpx dev` that started it. */
   supervisor: number;
+  /** The supervisor's /proc start time, so that a recycled supervisor pid does not pass for it. */
+  supervisorStartTime?: string | undefined;
+  /**
+   * The instance's MCPX_INSTANCE marker (`<run>.<n>`), which its descendants inherit: it finds
+   * those that left the process group (setsid) or outlived its leader.
+   */
+  marker?: string | undefined;
   server: string;
   replica: number;
 }
@@ -21,13 +29,15 @@ export interface PidRecord {
 export class PidFiles {
   constructor(readonly dir: string) {}
 
-  async record(server: string, replica: number, pid: number): Promise<void> {
+  async record(server: string, replica: number, pid: number, marker?: string): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const record: PidRecord = {
       pid,
       pgid: pid,
       startTime: await processStartTime(pid),
       supervisor: process.pid,
+      supervisorStartTime: await processStartTime(process.pid),
+      marker,
       server,
       replica,
     };
@@ -39,12 +49,16 @@ export class PidFiles {
   }
 
   /**
-   * Stops the process groups recorded by earlier runs whose supervisor is gone, checking each is
-   * still the process we started (same start time) before signalling it. Returns what it reaped.
+   * Stops what earlier runs whose supervisor is gone left running: each recorded process group
+   * (checked to be still the process we started, by its start time) and every process carrying the
+   * instance's marker, wherever it moved; then anything else carrying those runs' markers (an
+   * instance whose record went with its leader). Records of a live mcpx are left alone, and so are
+   * its processes: markers are per run. Returns what it had to stop, with how many processes.
    */
-  async reap(clock: Clock = systemClock): Promise<PidRecord[]> {
+  async reap(clock: Clock = systemClock, termMs = 2000): Promise<Reaped[]> {
     const files = await readdir(this.dir).catch(() => [] as string[]);
-    const reaped: PidRecord[] = [];
+    const reaped: Reaped[] = [];
+    const runs = new Set<string>();
     for (const file of files.filter((f) => f.endsWith('.json'))) {
       const path = join(this.dir, file);
       const record = await readFile(path, 'utf8')
@@ -54,21 +68,37 @@ export class PidFiles {
         await rm(path, { force: true });
         continue;
       }
-      if (record.supervisor !== process.pid && isAlive(record.supervisor)) continue;
-      const ours =
-        isAlive(record.pid) &&
-        record.startTime !== undefined &&
-        (await processStartTime(record.pid)) === record.startTime;
-      if (ours) {
-        signalGroup(record.pgid, 'SIGTERM');
-        for (let i = 0; i < 20 && isAlive(record.pid); i++) await sleep(clock, 100);
-        if (isAlive(record.pid)) signalGroup(record.pgid, 'SIGKILL');
-        reaped.push(record);
-      }
+      if (await supervisorAlive(record)) continue;
+      const leaderOurs =
+        record.startTime !== undefined && (await processStartTime(record.pid)) === record.startTime;
+      const ended = await endTree(
+        { pgid: leaderOurs ? record.pgid : undefined, marker: record.marker },
+        termMs,
+        clock,
+      );
+      if (ended > 0) reaped.push({ ...record, processes: ended });
+      const dot = record.marker?.lastIndexOf('.') ?? -1;
+      if (record.marker !== undefined && dot > 0) runs.add(record.marker.slice(0, dot + 1));
       await rm(path, { force: true });
+    }
+    for (const run of runs) {
+      const ended = await endTree({ marker: run }, termMs, clock);
+      if (ended > 0) reaped.push({ processes: ended });
     }
     return reaped;
   }
+}
+
+/** What reap stopped: one instance's processes (with its record), or a run's unrecorded ones. */
+export type Reaped = Partial<PidRecord> & { processes: number };
+
+async function supervisorAlive(record: PidRecord): Promise<boolean> {
+  if (record.supervisor === process.pid) return false;
+  if (!isAlive(record.supervisor)) return false;
+  if (record.supervisorStartTime === undefined) return true;
+  const now = await processStartTime(record.supervisor);
+  // Without /proc nothing can be compared: alive is alive.
+  return now === undefined || now === record.supervisorStartTime;
 }
 
 export function isAlive(pid: number): boolean {
@@ -78,20 +108,4 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // The group is gone.
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux. */
-export async function processStartTime(pid: number): Promise<string | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (stat === undefined) return undefined;
-  // The command name (field 2) may contain spaces and parentheses: count from the last ")".
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 }

@@ -267,17 +267,27 @@ export class Replica {
     let started: Instance | undefined;
     const crashed = (instance: Instance, exit: ExitInfo): void =>
       void this.#enqueue(() => this.#crashed(instance, exit));
+    // Recorded from the spawn on, not from ready: an mcpx killed while a server starts must
+    // leave a record for the next run to reap by.
+    let spawned: Instance | undefined;
     const instance = await Instance.start(spec, {
       clock: this.deps.clock,
       spawn: this.deps.spawn,
       onEvent: this.deps.emit,
       ...(signal === undefined ? {} : { signal }),
+      onSpawn: (instance) => {
+        spawned = instance;
+        this.deps.onInstance?.(instance, true);
+      },
       onExit: (exit) => {
         if (started !== undefined) crashed(started, exit);
       },
+    }).catch((error: unknown) => {
+      // Start stopped it (and what it started) before rejecting.
+      if (spawned !== undefined) this.deps.onInstance?.(spawned, false);
+      throw error;
     });
     started = instance;
-    this.deps.onInstance?.(instance, true);
     if (instance.exitInfo !== undefined) crashed(instance, instance.exitInfo);
     return instance;
   }
@@ -328,7 +338,8 @@ export class Replica {
     if (this.#current !== instance || this.#stopped) return;
     this.#current = undefined;
     this.#health?.stop();
-    this.deps.onInstance?.(instance, false);
+    // What it started may still run (and hold its port): end that before a restart.
+    await this.#retire(instance);
     const uptime = this.#clock.now() - instance.startedAt;
     this.#backoff.noteUptime(uptime);
     if (uptime >= this.deps.policies.backoff.stableAfter) this.#breaker.reset();
@@ -401,6 +412,13 @@ export class Replica {
     if (instance === this.#current) this.#health?.stop();
     const step = await instance.stop(this.deps.policies.ladder);
     this.deps.onInstance?.(instance, false);
+    if (instance.leftovers > 0) {
+      await this.deps.emit({
+        stream: 'mcpx',
+        level: 'info',
+        msg: `stopped ${instance.leftovers} process${instance.leftovers === 1 ? '' : 'es'} that pid ${instance.pid} had started and left running`,
+      });
+    }
     if (step === 'SIGKILL') {
       await this.deps.emit({
         stream: 'mcpx',

@@ -105,9 +105,11 @@ export class Supervisor {
       onInstance: (instance, running) => {
         const pid = instance.pid;
         if (pid === undefined) return;
-        void (running ? this.pidFiles.record(name, replica, pid) : this.pidFiles.remove(pid)).catch(
-          () => undefined,
-        );
+        void (
+          running
+            ? this.pidFiles.record(name, replica, pid, instance.marker)
+            : this.pidFiles.remove(pid)
+        ).catch(() => undefined);
       },
     });
   }
@@ -118,7 +120,7 @@ export class Supervisor {
     for (const record of reaped) {
       await this.#note(
         'warning',
-        `stopped pid ${record.pid} (${record.server}) left running by an earlier mcpx that exited without stopping it`,
+        `stopped ${record.processes} process${record.processes === 1 ? '' : 'es'}${record.server === undefined ? '' : ` of ${record.server} (pid ${record.pid})`} left running by an earlier mcpx that exited without stopping ${record.processes === 1 ? 'it' : 'them'}`,
       );
     }
     const started = this.#clock.now();

@@ -377,7 +377,9 @@ describe('when mcpx itself is killed', () => {
 
     const second = dev(dir, ['--no-watch']);
     await second.waitFor(
-      new RegExp(`stopped pid ${pids.stubborn} \\(stubborn\\) left running by an earlier mcpx`),
+      new RegExp(
+        `stopped 1 process of stubborn \\(pid ${pids.stubborn}\\) left running by an earlier mcpx`,
+      ),
     );
     expect(await waitForExit(pids.stubborn!, 5000)).toBe(true);
     await second.waitFor(/3 of 3 servers ready/);

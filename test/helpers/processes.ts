@@ -1,6 +1,6 @@
 // Process checks for end-to-end tests of the supervisor: is a pid gone, which processes did it
 // leave behind. Linux reads /proc; elsewhere the signal-0 probes are the fallback.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 
 interface ProcStat {
   pid: number;
@@ -134,4 +134,47 @@ export function processGroupAlive(pgid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Where a process runs from, or undefined once it is gone (or is another user's). */
+function cwdOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value of `name` in a process's environment (as it started), if readable. */
+function envOf(pid: number, name: string): string | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, 'latin1')
+      .split('\0')
+      .find((e) => e.startsWith(`${name}=`));
+    return entry?.slice(name.length + 1);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Running processes (Linux) whose working folder is `dir` or inside it, `except` left out: what a
+ * cluster started under a test's workspace, wherever in the process tree it ended up.
+ */
+export function processesUnder(dir: string, except: readonly number[] = []): number[] {
+  const root = realpathSync(dir);
+  return allProcesses()
+    .map((p) => p.pid)
+    .filter((pid) => {
+      if (except.includes(pid) || pid === process.pid) return false;
+      const cwd = cwdOf(pid);
+      return cwd !== undefined && (cwd === root || cwd.startsWith(`${root}/`));
+    });
+}
+
+/** Running processes (Linux) whose environment has `name=value`. */
+export function processesWithEnv(name: string, value: string): number[] {
+  return allProcesses()
+    .map((p) => p.pid)
+    .filter((pid) => envOf(pid, name) === value);
 }
