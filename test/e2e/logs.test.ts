@@ -170,7 +170,7 @@ describe('mcpx logs', () => {
     }
     const level = await mcpx(['logs', '--level', 'loud'], { cwd: dir, env: ENV });
     expect(level.exitCode).toBe(2);
-    expect(level.stderr).toMatch(/Expected --level=loud to be one of/);
+    expect(level.stderr).toMatch(/^Error: --level does not take "loud": it is one of debug, /);
   });
 });
 

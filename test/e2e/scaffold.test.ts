@@ -233,7 +233,7 @@ describe('bad input', () => {
     [
       'an unknown transport',
       ['new', 'server', 'fresh', '-r', 'tools', '-t', 'sse'],
-      /Expected --transport=sse to be one of: stdio, http/,
+      /^Error: --transport does not take "sse": it is one of stdio, http\.\nTry: e\.g\. `mcpx new server --transport stdio`/,
     ],
     [
       'a primitive the role forbids',
