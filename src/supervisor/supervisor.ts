@@ -141,7 +141,15 @@ export class Supervisor {
     this.#manifestWatcher = await watchManifest(
       this.#workspace.file,
       () => {
-        this.#manifestQueue = this.#manifestQueue.then(() => this.#applyManifest());
+        this.#manifestQueue = this.#manifestQueue
+          .then(() => this.#applyManifest())
+          // Not an McpxError (those are handled inside): a bug, which must not end the cluster.
+          .catch((error: unknown) =>
+            this.#note(
+              'error',
+              `applying the edit of mcpx.json failed (a bug in mcpx): ${String(error)}`,
+            ),
+          );
       },
       { debounceMs, clock: this.options.clock },
     );

@@ -175,6 +175,8 @@ export class TerminalSink {
 
   /** Flushes and lets go of the stream; does not end it (stdout stays open for others). */
   async close(): Promise<void> {
+    // Lines left out at the very end are counted too, not only those followed by another line.
+    if (this.#error === undefined) this.#reportDropped();
     await this.flush();
     this.#stream.off('error', this.#onStreamError);
   }

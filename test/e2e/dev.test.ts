@@ -111,7 +111,10 @@ describe('a healthy cluster', () => {
       ['text-kit', 'docs'],
     );
     cluster = dev(dir);
-    await cluster.waitFor(/mcpx\s+\| watching mcpx.json and the files of text-kit, docs for changes/, 60_000);
+    await cluster.waitFor(
+      /mcpx\s+\| watching mcpx.json and the files of text-kit, docs for changes/,
+      60_000,
+    );
   });
 
   it('starts every server and reports each ready', async () => {
