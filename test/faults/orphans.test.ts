@@ -76,6 +76,8 @@ async function treeGone(pid: number): Promise<void> {
   await until(
     `the end of every process pid ${pid} started`,
     () => processesWithEnv('TREE_OF', String(pid)).length === 0,
+    // A polite exit after 1 s, then SIGTERM and 2 s for the child that ignores it: slow under load.
+    { timeoutMs: 20_000 },
   );
 }
 
