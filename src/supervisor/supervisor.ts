@@ -1,5 +1,5 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { McpxError } from '../errors.js';
 import type { Workspace } from '../manifest/load.js';
 import { DEFAULT_HEALTH, type ServerEntry, transportOf } from '../manifest/schema.js';
@@ -42,7 +42,7 @@ export class Supervisor {
   constructor(readonly options: SupervisorOptions) {
     this.#clock = options.clock ?? systemClock;
     const { workspace } = options;
-    this.pidFiles = new PidFiles(join(workspace.root, '.mcpx', 'pids'));
+    this.pidFiles = PidFiles.of(workspace.root);
     for (const [name, entry] of selectServers(workspace, options.servers)) {
       for (let replica = 0; replica < (entry.replicas ?? 1); replica++) {
         this.replicas.push(this.#replica(name, replica, entry));
