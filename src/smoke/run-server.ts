@@ -8,6 +8,7 @@ import type { Workspace } from '../manifest/load.js';
 import type { ResolvedRole } from '../manifest/roles.js';
 import { type ServerEntry, type SmokeCase, transportOf } from '../manifest/schema.js';
 import { Instance, StartError } from '../supervisor/instance.js';
+import { PidFiles } from '../supervisor/pidfiles.js';
 import { instanceSpec } from '../supervisor/spec.js';
 import { type RawSurface, listRaw } from '../supervisor/surface.js';
 import { type SurfaceSnapshot, diffSnapshots, snapshotOf } from './surface.js';
@@ -77,6 +78,7 @@ export async function smokeServer(
 
   // 1. start: the process, initialize, within the start timeout.
   let instance: Instance | undefined;
+  const pidRecord = PidFiles.of(input.workspace.root).track(name, 0);
   const startTimeout = entry.smoke?.startTimeout ?? 30_000;
   const start = await timed('start', async () => {
     const spec = await instanceSpec({
@@ -89,8 +91,12 @@ export async function smokeServer(
       list: false,
     });
     try {
-      instance = await Instance.start(spec, { onEvent: () => undefined });
+      instance = await Instance.start(spec, {
+        onEvent: () => undefined,
+        onSpawn: pidRecord.onSpawn,
+      });
     } catch (error) {
+      await pidRecord.forget();
       // StartError says what happened (the exit, the missing folder, the busy port, the phase
       // that ran out of time); a timeout is only one of them.
       if (error instanceof StartError) report.stderr = error.stderr.slice(-10);
@@ -256,21 +262,28 @@ export async function smokeServer(
       return { status: 'skip', message: 'a remote server: mcpx does not stop it' };
     }
     const t = performance.now();
+    // The server's own exit: ending what it left running afterwards is not its stop time.
+    const exitedAt = running.exited.then(() => performance.now());
     const step = await running.stop({
       graceMs: Math.round(stopTimeout / 2),
       termMs: stopTimeout - Math.round(stopTimeout / 2),
     });
-    const ms = Math.round(performance.now() - t);
+    const ms = Math.round((await exitedAt) - t);
+    const left =
+      running.leftovers === 0
+        ? ''
+        : `; then mcpx stopped ${running.leftovers} process${running.leftovers === 1 ? '' : 'es'} it had started and left running`;
     return step === 'SIGKILL'
       ? {
           status: 'fail',
-          message: `did not exit within ${stopTimeout} ms of stdin closing and SIGTERM; killed it`,
+          message: `did not exit within ${stopTimeout} ms of stdin closing and SIGTERM; killed it${left}`,
         }
       : {
           status: 'pass',
-          message: `exited in ${ms} ms after ${step === 'stdin' ? 'stdin closed' : 'SIGTERM'}`,
+          message: `exited in ${ms} ms after ${step === 'stdin' ? 'stdin closed' : 'SIGTERM'}${left}`,
         };
   });
+  await pidRecord.forget();
 
   report.stderr = running.stderrTail.slice(-10);
   checks.sort((a, b) => CHECKS.indexOf(a.name) - CHECKS.indexOf(b.name));

@@ -15,7 +15,7 @@ import {
   type LadderStep,
   stopWithLadder,
 } from './policies/shutdown-ladder.js';
-import { describeHolders, portAnswers, portHolders, portInUse } from './port-owner.js';
+import { portAnswers, portNotOwned, portTaken } from './port-owner.js';
 import { MARKER_VAR, endTree, instanceMarker, treeMembers } from './process-tree.js';
 import { ChildStdioTransport } from './stdio-transport.js';
 import { stdoutAdvice } from './stdout-advice.js';
@@ -270,14 +270,8 @@ export class Instance {
    */
   static async #checkPortFree(spec: InstanceSpec): Promise<void> {
     if (spec.launch === undefined || spec.transport !== 'http' || spec.port === undefined) return;
-    const busy = await portInUse(spec.port);
-    if (busy !== undefined) {
-      throw new StartError(
-        `${busy}; stop that process, or give this server another "port" in mcpx.json`,
-        undefined,
-        [],
-      );
-    }
+    const taken = await portTaken(spec.port);
+    if (taken !== undefined) throw new StartError(taken, undefined, []);
   }
 
   /** After initialize: the port must be held by this server's tree, not something that took it since. */
@@ -286,14 +280,8 @@ export class Instance {
     if (pid === undefined) return;
     const members = await treeMembers({ pgid: pid, marker: this.marker });
     if (members === undefined) return;
-    const ours = await portHolders(port, members);
-    // Undefined: /proc lists no listener (another network namespace); nothing to compare.
-    if (ours === undefined || ours.length > 0) return;
-    throw new StartError(
-      `port ${port} is held by ${describeHolders(await portHolders(port))}, not by this server, so mcpx would be talking to the wrong server; stop that process, or give this server another "port" in mcpx.json`,
-      undefined,
-      this.stderrTail,
-    );
+    const problem = await portNotOwned(port, members);
+    if (problem !== undefined) throw new StartError(problem, undefined, this.stderrTail);
   }
 
   /** "exited with code 0 before it was ready, after writing "hello" to stdout, ...". */

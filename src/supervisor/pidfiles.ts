@@ -29,6 +29,37 @@ export interface PidRecord {
 export class PidFiles {
   constructor(readonly dir: string) {}
 
+  /** The workspace's records, under `.mcpx/pids/`: `mcpx dev` and `mcpx smoke` share them. */
+  static of(root: string): PidFiles {
+    return new PidFiles(join(root, '.mcpx', 'pids'));
+  }
+
+  /**
+   * Records one process from its spawn until `forget()`, for a one-shot run such as `mcpx smoke`:
+   * killed while a server runs, it leaves a record for the next `mcpx dev` to reap.
+   */
+  track(
+    server: string,
+    replica: number,
+  ): {
+    onSpawn: (p: { pid: number | undefined; marker: string | undefined }) => void;
+    forget: () => Promise<void>;
+  } {
+    let pid: number | undefined;
+    let written: Promise<void> = Promise.resolve();
+    return {
+      onSpawn: (p) => {
+        pid = p.pid;
+        if (pid !== undefined)
+          written = this.record(server, replica, pid, p.marker).catch(() => undefined);
+      },
+      forget: async () => {
+        await written;
+        if (pid !== undefined) await this.remove(pid);
+      },
+    };
+  }
+
   async record(server: string, replica: number, pid: number, marker?: string): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const record: PidRecord = {

@@ -77,19 +77,36 @@ export function portAnswers(port: number): Promise<boolean> {
 }
 
 /** "pid 1234 (node other.js)", or what can be said without one. */
-export function describeHolders(holders: readonly PortHolder[] | undefined): string {
+function describeHolders(holders: readonly PortHolder[] | undefined): string {
   const first = holders?.[0];
   if (first === undefined)
     return 'another process (one mcpx cannot see: another user, or a container)';
   return `pid ${first.pid} (${first.command})`;
 }
 
+const FIX = 'stop that process, or give this server another "port" in mcpx.json';
+
 /**
- * Undefined when `port` is free; else a sentence naming the holder, for a server that was given a
- * fixed port: starting it would let mcpx talk to whatever already listens there.
+ * Undefined when `port` is free; else what is wrong, naming the holder. Checked before a server
+ * with a fixed port is spawned: it would fail to bind, and mcpx would talk to the holder instead.
  */
-export async function portInUse(port: number): Promise<string | undefined> {
+export async function portTaken(port: number): Promise<string | undefined> {
   const holders = await portHolders(port);
   if (holders === undefined && !(await portAnswers(port))) return undefined;
-  return `port ${port} is in use by ${describeHolders(holders)}`;
+  return `port ${port} is in use by ${describeHolders(holders)}; ${FIX}`;
+}
+
+/**
+ * Undefined when a process of the server's tree (`members`) holds `port`, or when this system
+ * cannot tell; else what is wrong. Checked once a server answered on its port: something else may
+ * have taken the port between the check before the spawn and the server's bind.
+ */
+export async function portNotOwned(
+  port: number,
+  members: readonly ProcessInfo[],
+): Promise<string | undefined> {
+  const ours = await portHolders(port, members);
+  // Undefined: /proc lists no listener (another network namespace, say): nothing to compare.
+  if (ours === undefined || ours.length > 0) return undefined;
+  return `port ${port} is held by ${describeHolders(await portHolders(port))}, not by this server, so mcpx would be talking to the wrong server; ${FIX}`;
 }

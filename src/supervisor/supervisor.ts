@@ -1,5 +1,5 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ExitCode, McpxError, isMcpxError } from '../errors.js';
 import { type Workspace, loadWorkspace } from '../manifest/load.js';
 import { DEFAULT_HEALTH, type ServerEntry, transportOf } from '../manifest/schema.js';
@@ -65,7 +65,7 @@ export class Supervisor {
     this.#clock = options.clock ?? systemClock;
     const { workspace } = options;
     this.#workspace = workspace;
-    this.pidFiles = new PidFiles(join(workspace.root, '.mcpx', 'pids'));
+    this.pidFiles = PidFiles.of(workspace.root);
     for (const [name, entry] of selectServers(workspace, options.servers)) {
       for (let replica = 0; replica < (entry.replicas ?? 1); replica++) {
         this.replicas.push(this.#replica(name, replica, entry));

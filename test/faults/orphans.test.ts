@@ -5,12 +5,13 @@
  * that ignores SIGTERM. After SIGKILL of mcpx nothing can clean up at once; the next `mcpx dev`
  * reaps what it left. Real processes throughout: the built CLI, the spawn-tree fixture, /proc.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mcpx } from '../helpers/cli.js';
+import { BIN, mcpx, testPath } from '../helpers/cli.js';
 import { type DevProcess, startDevProcess } from '../helpers/dev-process.js';
 import { isAlive, processesUnder, processesWithEnv } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
@@ -76,6 +77,8 @@ async function treeGone(pid: number): Promise<void> {
   await until(
     `the end of every process pid ${pid} started`,
     () => processesWithEnv('TREE_OF', String(pid)).length === 0,
+    // A polite exit after 1 s, then SIGTERM and 2 s for the child that ignores it: slow under load.
+    { timeoutMs: 20_000 },
   );
 }
 
@@ -154,10 +157,38 @@ describe('every stop ends the whole tree', () => {
     await nothingUnder(dir);
   }, 90_000);
 
-  it('mcpx smoke leaves no process under the workspace', async () => {
+  it('mcpx smoke leaves no process under the workspace, and says what it had to stop', async () => {
     const dir = await workspace({ tree: {} });
     const result = await mcpx(['smoke'], { cwd: dir });
     expect(result.stdout).toMatch(/✔ start/);
+    expect(result.stdout).toMatch(
+      /✔ stop .*exited in \d+ ms after stdin closed; then mcpx stopped 4 processes it had started and left running/,
+    );
     await nothingUnder(dir);
   }, 60_000);
+
+  it('after SIGKILL of mcpx smoke, the next mcpx dev reaps what it left', async () => {
+    const dir = await workspace({ tree: {} });
+    const smoke = spawn(process.execPath, [BIN, 'smoke'], {
+      cwd: dir,
+      env: { ...process.env, PATH: testPath(), NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    const smokePid = smoke.pid ?? -1;
+    const exited = new Promise((resolve) => smoke.once('exit', resolve));
+    // The server and its 4 descendants, the setsid grandchild among them.
+    await until('the tree under smoke', () => processesUnder(dir, [smokePid]).length >= 5, {
+      timeoutMs: 30_000,
+    });
+    smoke.kill('SIGKILL');
+    await exited;
+    await until('the server to exit on stdin EOF', () => processesUnder(dir).length === 4);
+
+    const next = dev(dir);
+    await readyPid(next, 'tree', 0);
+    expect(next.lines.some((l) => /left running by an earlier mcpx/.test(l))).toBe(true);
+    next.child.kill('SIGINT');
+    expect((await next.exited).code).toBe(0);
+    await nothingUnder(dir);
+  }, 90_000);
 });
