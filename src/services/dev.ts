@@ -3,7 +3,7 @@ import { McpxError } from '../errors.js';
 import { CLUSTER, type LogEvent } from '../logs/event.js';
 import { logsDir } from '../logs/files.js';
 import { LogStore } from '../logs/store.js';
-import { loadWorkspace } from '../manifest/load.js';
+import { type Workspace, loadWorkspace } from '../manifest/load.js';
 import type { ClusterSnapshot } from '../supervisor/state.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
 
@@ -61,9 +61,14 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       (name) => options.servers === undefined || options.servers.includes(name),
     );
     // Every server of the manifest, in its order, so colours match `mcpx logs` whatever --server.
-    const replicas = new Map(
-      Object.entries(workspace.manifest.mcpServers).map(([name, e]) => [name, e.replicas ?? 1]),
-    );
+    // Kept up to date as mcpx.json is edited: a server scaled to 2 replicas is labelled `name#1`.
+    const replicas = new Map<string, number>();
+    const countReplicas = (manifest: Workspace['manifest']): void => {
+      replicas.clear();
+      for (const [name, entry] of Object.entries(manifest.mcpServers))
+        replicas.set(name, entry.replicas ?? 1);
+    };
+    countReplicas(workspace.manifest);
     const display = options.display(names, replicas);
     const stored = store;
     let storeFailed = false;
@@ -71,6 +76,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       workspace,
       servers: options.servers,
       policies: options.policies,
+      onWorkspace: (next) => countReplicas(next.manifest),
       // Both sinks see every event in order; only the store's backlog slows the servers down (it
       // keeps every line of a flood), never the terminal.
       onEvent: (event) => {

@@ -36,6 +36,8 @@ export interface SupervisorOptions {
   parentEnv?: NodeJS.ProcessEnv;
   /** Reads the workspace again after mcpx.json changed (default: loadWorkspace of its root). */
   loadWorkspace?: (root: string) => Promise<Workspace>;
+  /** Told of each valid edit of mcpx.json before it is applied (the terminal's labels follow it). */
+  onWorkspace?: (workspace: Workspace) => void;
 }
 
 type Watcher = { close(): Promise<void>; ready: Promise<void> };
@@ -214,6 +216,7 @@ export class Supervisor {
     const plan = planManifestChange(this.#settings, after);
     this.#workspace = next;
     this.#settings = after;
+    this.options.onWorkspace?.(next);
     const summary = describePlan(plan);
     if (summary === undefined) return;
     await this.#note('info', `${basename(next.file)} changed: ${summary}`);
