@@ -103,7 +103,11 @@ export class PidFiles {
       const leaderOurs =
         record.startTime !== undefined && (await processStartTime(record.pid)) === record.startTime;
       const ended = await endTree(
-        { pgid: leaderOurs ? record.pgid : undefined, marker: record.marker },
+        {
+          pgid: leaderOurs ? record.pgid : undefined,
+          marker: record.marker,
+          since: record.startTime,
+        },
         termMs,
         clock,
       );
