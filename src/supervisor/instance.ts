@@ -16,7 +16,14 @@ import {
   stopWithLadder,
 } from './policies/shutdown-ladder.js';
 import { portAnswers, portNotOwned, portTaken } from './port-owner.js';
-import { MARKER_VAR, endTree, instanceMarker, treeMembers } from './process-tree.js';
+import {
+  MARKER_VAR,
+  type TreeSelector,
+  endTree,
+  instanceMarker,
+  processStartTime,
+  treeMembers,
+} from './process-tree.js';
 import { ChildStdioTransport } from './stdio-transport.js';
 import { stdoutAdvice } from './stdout-advice.js';
 import { type Surface, listSurface } from './surface.js';
@@ -121,6 +128,8 @@ export class Instance {
   #stopped: Promise<LadderStep> | undefined;
   #phase: StartPhase = 'spawn';
   #stdoutEnded: Promise<void> = Promise.resolve();
+  /** The server's /proc start time, read at the spawn: its descendants all started after it. */
+  #startTick: Promise<string | undefined> = Promise.resolve(undefined);
 
   private constructor(
     readonly spec: InstanceSpec,
@@ -145,7 +154,10 @@ export class Instance {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.#child = child;
-    if (child.pid !== undefined) deps.onSpawn?.(this);
+    if (child.pid !== undefined) {
+      this.#startTick = processStartTime(child.pid);
+      deps.onSpawn?.(this);
+    }
     this.#stdoutEnded = new Promise((resolve) => {
       if (child.stdout === null) resolve();
       child.stdout?.once('close', resolve).once('end', resolve);
@@ -278,10 +290,15 @@ export class Instance {
   async #checkPortOwner(port: number): Promise<void> {
     const pid = this.pid;
     if (pid === undefined) return;
-    const members = await treeMembers({ pgid: pid, marker: this.marker });
+    const members = await treeMembers(await this.#tree(pid));
     if (members === undefined) return;
     const problem = await portNotOwned(port, members);
     if (problem !== undefined) throw new StartError(problem, undefined, this.stderrTail);
+  }
+
+  /** Its process group and everything carrying its marker, started no earlier than the server. */
+  async #tree(pid: number): Promise<TreeSelector> {
+    return { pgid: pid, marker: this.marker, since: await this.#startTick };
   }
 
   /** "exited with code 0 before it was ready, after writing "hello" to stdout, ...". */
@@ -388,7 +405,7 @@ export class Instance {
     }
     if (pid !== undefined) {
       this.leftovers = await endTree(
-        { pgid: pid, marker: this.marker },
+        await this.#tree(pid),
         ladder.termMs,
         this.deps.clock ?? systemClock,
       );

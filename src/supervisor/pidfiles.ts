@@ -27,6 +27,9 @@ export interface PidRecord {
 }
 
 export class PidFiles {
+  /** Writes in flight, so that a removal never lands before the write it undoes. */
+  readonly #writing = new Map<number, Promise<void>>();
+
   constructor(readonly dir: string) {}
 
   /** The workspace's records, under `.mcpx/pids/`: `mcpx dev` and `mcpx smoke` share them. */
@@ -46,21 +49,25 @@ export class PidFiles {
     forget: () => Promise<void>;
   } {
     let pid: number | undefined;
-    let written: Promise<void> = Promise.resolve();
     return {
       onSpawn: (p) => {
         pid = p.pid;
         if (pid !== undefined)
-          written = this.record(server, replica, pid, p.marker).catch(() => undefined);
+          void this.record(server, replica, pid, p.marker).catch(() => undefined);
       },
       forget: async () => {
-        await written;
         if (pid !== undefined) await this.remove(pid);
       },
     };
   }
 
-  async record(server: string, replica: number, pid: number, marker?: string): Promise<void> {
+  record(server: string, replica: number, pid: number, marker?: string): Promise<void> {
+    const writing = this.#write(server, replica, pid, marker);
+    this.#writing.set(pid, writing);
+    return writing;
+  }
+
+  async #write(server: string, replica: number, pid: number, marker?: string): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const record: PidRecord = {
       pid,
@@ -76,6 +83,8 @@ export class PidFiles {
   }
 
   async remove(pid: number): Promise<void> {
+    await this.#writing.get(pid)?.catch(() => undefined);
+    this.#writing.delete(pid);
     await rm(join(this.dir, `${pid}.json`), { force: true });
   }
 
@@ -103,7 +112,11 @@ export class PidFiles {
       const leaderOurs =
         record.startTime !== undefined && (await processStartTime(record.pid)) === record.startTime;
       const ended = await endTree(
-        { pgid: leaderOurs ? record.pgid : undefined, marker: record.marker },
+        {
+          pgid: leaderOurs ? record.pgid : undefined,
+          marker: record.marker,
+          since: record.startTime,
+        },
         termMs,
         clock,
       );
