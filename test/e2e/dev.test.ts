@@ -224,7 +224,10 @@ describe('a healthy cluster', () => {
     await cluster.waitFor(/text-kit\s+\| reloaded in \d+ ms: same tools, resources and prompts/);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const burst = cluster.lines.slice(before);
-    expect(burst.filter((line) => /text-kit\s+\| reloaded in/.test(line))).toHaveLength(1);
+    expect(
+      burst.filter((line) => /text-kit\s+\| reloaded in/.test(line)),
+      burst.join('\n'),
+    ).toHaveLength(1);
     expect(burst.filter((line) => /reload failed/.test(line))).toEqual([]);
     expect((await status(dir)).replicas.find((r) => r.server === 'text-kit')?.lastReload?.ok).toBe(
       true,
