@@ -1,6 +1,7 @@
 import { cp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
+import { McpxError } from '../errors.js';
 
 /** Files that exist under these names in templates because npm would drop or act on the real ones. */
 const RENAMES: Record<string, string> = { _gitignore: '.gitignore' };
@@ -53,7 +54,7 @@ export async function stageTemplate(
           () => true,
           () => false,
         );
-        if (exists) throw new Error(`${target} appeared while scaffolding`);
+        if (exists) throw new McpxError(`${target} appeared while mcpx was scaffolding it.`);
         await rename(staging, target);
       },
       discard: () => rm(staging, { recursive: true, force: true }),
