@@ -36,7 +36,11 @@ export async function stageTemplate(
     dirname(target),
     `.${basename(target)}.mcpx-${randomBytes(4).toString('hex')}`,
   );
-  await mkdir(dirname(target), { recursive: true });
+  await mkdir(dirname(target), { recursive: true }).catch(async (error: NodeJS.ErrnoException) => {
+    // A recursive mkdir on a read-only file system reports ENOENT; a plain one names the cause.
+    if (error.code !== 'ENOENT') throw error;
+    await mkdir(dirname(target));
+  });
   try {
     await cp(template, staging, {
       recursive: true,

@@ -36,6 +36,15 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
       hint: 'pass --name with lowercase letters, digits and "-", e.g. --name my-servers',
     });
   }
+  const kind = await stat(dir).then(
+    (s) => (s.isDirectory() ? 'folder' : 'file'),
+    () => 'missing',
+  );
+  if (kind === 'file') {
+    throw new McpxError(`${dir} is a file, not a folder; mcpx init makes a workspace folder.`, {
+      hint: 'pass a folder name that does not exist yet, e.g. `mcpx init my-servers`',
+    });
+  }
   const existing = await readdir(dir).catch(() => [] as string[]);
   const visible = existing.filter((entry) => !IGNORED_ENTRIES.has(entry));
   if (visible.length > 0 && !options.force) {

@@ -78,10 +78,18 @@ async function prepare(
   const root = await findWorkspaceRoot(options.dir);
   // Names only align the output. Logs are most wanted when something is broken, and an invalid
   // manifest must not keep them from being read: then the column widens as servers appear.
-  const servers = await loadWorkspace(root).then(
-    (w) => Object.keys(w.manifest.mcpServers),
-    () => [],
+  const workspace = await loadWorkspace(root).catch(() => undefined);
+  const servers = workspace === undefined ? [] : Object.keys(workspace.manifest.mcpServers);
+  const unknown = (options.servers ?? []).filter(
+    (name) => name !== CLUSTER && !servers.includes(name),
   );
+  if (workspace !== undefined && unknown.length > 0) {
+    // Filtering by a mistyped name would print nothing, or wait forever with --follow.
+    throw new McpxError(
+      `No server named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${workspace.file}.`,
+      { hint: `use names from: ${[...servers, CLUSTER].join(', ')}` },
+    );
+  }
   return { root, logDir: logsDir(root), names: [CLUSTER, ...servers], filter };
 }
 
