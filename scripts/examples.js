@@ -64,7 +64,8 @@ export function writeExamples(dir) {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, CI: 'true' },
     });
-  run(['init', dir, '--name', 'examples']);
+  // examples/ sits in the mcpx repository, so its mcpx is the repository itself, one folder up.
+  run(['init', dir, '--name', 'examples', '--mcpx-spec', 'file:..']);
   for (const [name, role, transport, description] of EXAMPLE_SERVERS) {
     run([
       'new',

@@ -14,6 +14,8 @@ export const ExitCode = {
   unreachable: 4,
   /** An unexpected error: a bug in mcpx. */
   bug: 70,
+  /** Stopped by Ctrl-C or SIGTERM before it finished (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -47,4 +49,40 @@ export class McpxError extends Error {
 
 export function isMcpxError(error: unknown): error is McpxError {
   return error instanceof McpxError;
+}
+
+/** What each file-system refusal means to a user, and what to do about it. */
+const FILE_SYSTEM_REFUSALS: Record<string, { what: string; hint: string }> = {
+  ENOSPC: { what: 'the disk is full', hint: 'free some space and run the command again' },
+  EDQUOT: { what: 'the disk quota is used up', hint: 'free some space or raise the quota' },
+  EROFS: {
+    what: 'it is on a read-only file system',
+    hint: 'run mcpx in a writable folder, or remount it writable',
+  },
+  EACCES: {
+    what: 'permission denied',
+    hint: 'check the owner and mode of that path (ls -l), or run mcpx as the user who owns it',
+  },
+  EPERM: {
+    what: 'the operation is not permitted',
+    hint: 'check the owner and mode of that path (ls -l)',
+  },
+};
+
+/**
+ * A file-system error caused by the machine rather than by mcpx (a full disk, a read-only or
+ * foreign folder) as an McpxError that names the path; undefined for any other error, which stays
+ * a bug.
+ */
+export function fileSystemError(error: unknown): McpxError | undefined {
+  const { code, path, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  const known =
+    code !== undefined && Object.hasOwn(FILE_SYSTEM_REFUSALS, code)
+      ? FILE_SYSTEM_REFUSALS[code]
+      : undefined;
+  if (known === undefined || typeof path !== 'string') return undefined;
+  return new McpxError(`Could not ${syscall ?? 'access'} ${path}: ${known.what} (${code}).`, {
+    hint: known.hint,
+    cause: error,
+  });
 }

@@ -1,7 +1,7 @@
 import { Command } from '@oclif/core/command';
 import { ExitError } from '@oclif/core/errors';
 import { ux } from '@oclif/core/ux';
-import { ExitCode, McpxError, isMcpxError } from '../errors.js';
+import { ExitCode, McpxError, fileSystemError, isMcpxError } from '../errors.js';
 import { escapeJsonText } from '../sanitize.js';
 import { unknownFlagsError } from './unknown-input.js';
 
@@ -55,6 +55,8 @@ export abstract class BaseCommand extends Command {
       this.exit(error.exitCode);
     }
     if (error.oclif !== undefined) return super.catch(error);
+    const refused = fileSystemError(error);
+    if (refused !== undefined) return this.catch(refused);
     const { formatBug } = await import('../ui/errors.js');
     process.stderr.write(formatBug(error, this.config.userAgent));
     this.exit(ExitCode.bug);

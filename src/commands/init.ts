@@ -33,14 +33,33 @@ The folder must be empty (a .git folder is fine) unless --force; even then mcpx 
     name: Flags.string({
       summary: 'npm package name of the workspace (default: from the folder name).',
     }),
+    'mcpx-spec': Flags.string({
+      summary:
+        'npm spec recorded for mcpx as a devDependency (default: the one this mcpx was installed from).',
+      description:
+        'e.g. a git URL (github:owner/mcpx#v0.1.0), a tarball URL, or a version once mcpx is on the registry. CI installs mcpx from it with `npm ci`.',
+    }),
     yes: yesFlag,
   };
 
   async run(): Promise<InitResult> {
     const { args, flags } = await this.parse(Init);
-    const result = await initWorkspace({ dir: args.dir, force: flags.force, name: flags.name });
+    const result = await initWorkspace({
+      dir: args.dir,
+      force: flags.force,
+      name: flags.name,
+      mcpxSpec: flags['mcpx-spec'],
+    });
     this.log(`Created workspace ${result.name} in ${result.dir}`);
     for (const file of result.files) this.log(`  ${file}`);
+    this.log(`mcpx is a devDependency: "mcpx": "${result.mcpx.spec}"`);
+    if (result.mcpx.local) {
+      this.logToStderr(
+        `\nNote: that is a path on this machine, so \`npm ci\` elsewhere (the CI workflow) cannot install mcpx from it.\n` +
+          `mcpx is not on the npm registry yet: set "mcpx" in package.json to a spec CI can reach, e.g. a git URL\n` +
+          `(github:<owner>/mcpx) or a tarball URL, or run init with --mcpx-spec <spec>.`,
+      );
+    }
     this.log('\nNext:');
     this.log(`  cd ${args.dir}`);
     this.log('  mcpx new server <name> --role tools|resources|prompts --transport stdio|http');

@@ -5,6 +5,8 @@ export interface RunToolOptions {
   /** Called with each non-empty output line (stdout and stderr, as they come). */
   onLine?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Aborting stops the tool (SIGTERM) and rejects. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -25,7 +27,28 @@ export async function runTool(
     all: true,
     reject: false,
     lines: false,
+    // Its own process group, so that an abort reaches the scripts npm runs too: npm itself does
+    // not pass SIGTERM on, and a script left running would hold the output pipe open.
+    detached: true,
   });
+  const stop = (): void => {
+    const group = child.pid;
+    if (group === undefined) return;
+    try {
+      process.kill(-group, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+    setTimeout(() => {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // Gone after the SIGTERM.
+      }
+    }, 3000).unref();
+  };
+  if (options.signal?.aborted === true) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
   child.all?.setEncoding('utf8');
   let pending = '';
   child.all?.on('data', (chunk: string) => {
@@ -38,13 +61,15 @@ export async function runTool(
       options.onLine?.(line);
     }
   });
-  const result = await child;
+  const result = await child.finally(() => options.signal?.removeEventListener('abort', stop));
   if (pending.trim() !== '') tail.push(pending);
   if (result.failed) {
     const how =
-      result.exitCode === undefined
-        ? (result.originalMessage ?? 'it could not start')
-        : `exit code ${result.exitCode}`;
+      result.signal !== undefined
+        ? `stopped by ${result.signal}`
+        : result.exitCode === undefined
+          ? (result.originalMessage ?? 'it could not start')
+          : `exit code ${result.exitCode}`;
     throw new McpxError(
       `\`${[command, ...args].join(' ')}\` failed (${how}) in ${options.cwd}:\n${tail.map((l) => `  ${l}`).join('\n')}`,
       { exitCode: 1, hint: 'fix the problem shown above and run the command again' },

@@ -40,13 +40,30 @@ export function serverEnvironment(
   return env;
 }
 
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * The names an entry's `env` and `headers` refer to as `${NAME}` (without a default) that are not
+ * set in `parent`: each silently becomes "" for the server, which is worth a warning.
+ */
+export function unsetEnvNames(
+  entry: Pick<ServerEntry, 'env' | 'headers'>,
+  parent: NodeJS.ProcessEnv,
+): string[] {
+  const names = new Set<string>();
+  for (const value of [...Object.values(entry.env ?? {}), ...Object.values(entry.headers ?? {})]) {
+    for (const [, name, fallback] of value.matchAll(REFERENCE)) {
+      if (name !== undefined && fallback === undefined && (parent[name] ?? '') === '')
+        names.add(name);
+    }
+  }
+  return [...names];
+}
+
 /** Expands `${NAME}` and `${NAME:-default}`; an unset name without a default becomes "". */
 export function expandEnv(value: string, parent: NodeJS.ProcessEnv): string {
-  return value.replace(
-    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
-    (_, name: string, fallback: string | undefined) => {
-      const found = parent[name];
-      return found !== undefined && found !== '' ? found : (fallback ?? '');
-    },
-  );
+  return value.replace(REFERENCE, (_, name: string, fallback: string | undefined) => {
+    const found = parent[name];
+    return found !== undefined && found !== '' ? found : (fallback ?? '');
+  });
 }

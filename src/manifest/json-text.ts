@@ -58,10 +58,41 @@ export interface ParsedJson {
   syntax: JsonSyntaxProblem[];
   /** Keys that appear twice in one object: JSON.parse would silently keep the last. */
   duplicates: { path: JsonPath; position: Position }[];
+  /** Keys named `__proto__`: an object built from them would change its prototype, not get a key. */
+  protoKeys: { path: JsonPath; position: Position }[];
+}
+
+/** Deeper than any manifest needs; the parser and the checks recurse once per level. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Where `text` first nests objects and arrays deeper than `MAX_JSON_DEPTH`, if it does. */
+function tooDeep(text: string): JsonSyntaxProblem | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > MAX_JSON_DEPTH) {
+        return {
+          ...positionAt(text, i),
+          message: `objects and arrays nested more than ${MAX_JSON_DEPTH} deep; mcpx reads at most ${MAX_JSON_DEPTH} levels`,
+        };
+      }
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return undefined;
 }
 
 /** Strict JSON (no comments, no trailing commas) with positions for every problem. */
 export function parseJsonText(text: string): ParsedJson {
+  const deep = tooDeep(text);
+  if (deep !== undefined)
+    return { tree: undefined, value: undefined, syntax: [deep], duplicates: [], protoKeys: [] };
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   const syntax = errors.map((e) => ({
@@ -69,6 +100,7 @@ export function parseJsonText(text: string): ParsedJson {
     message: PARSE_ERROR_TEXT[printParseErrorCode(e.error)] ?? 'invalid JSON',
   }));
   const duplicates: ParsedJson['duplicates'] = [];
+  const protoKeys: ParsedJson['protoKeys'] = [];
   const walk = (node: Node, path: JsonPath): void => {
     if (node.type === 'object') {
       const seen = new Set<string>();
@@ -78,6 +110,8 @@ export function parseJsonText(text: string): ParsedJson {
         const key = String(keyNode.value);
         if (seen.has(key))
           duplicates.push({ path: [...path, key], position: positionAt(text, keyNode.offset) });
+        if (key === '__proto__')
+          protoKeys.push({ path: [...path, key], position: positionAt(text, keyNode.offset) });
         seen.add(key);
         if (valueNode !== undefined) walk(valueNode, [...path, key]);
       }
@@ -91,6 +125,7 @@ export function parseJsonText(text: string): ParsedJson {
     value: syntax.length === 0 && tree !== undefined ? JSON.parse(text) : undefined,
     syntax,
     duplicates,
+    protoKeys,
   };
 }
 
@@ -125,7 +160,10 @@ export function valueAt(value: unknown, path: JsonPath): unknown {
   return current;
 }
 
-/** One change to a JSON document: set `value` at `path` (a new or existing key of an object). */
+/**
+ * One change to a JSON document: set `value` at `path` (a new or existing key of an object), or
+ * remove that key when `value` is undefined.
+ */
 export interface JsonEdit {
   path: JsonPath;
   value: unknown;
@@ -146,6 +184,15 @@ export function editJsonText(text: string, edits: readonly JsonEdit[]): string {
 function applyEdit(text: string, edit: JsonEdit): string {
   const unit = /^([ \t]+)\S/m.exec(text)?.[1] ?? '  ';
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  if (edit.value === undefined) {
+    // jsonc-parser removes the property with its separator and leaves the siblings as they were.
+    return applyEdits(
+      text,
+      modify(text, edit.path, undefined, {
+        formattingOptions: { insertSpaces: !unit.includes('\t'), tabSize: unit.length, eol },
+      }),
+    );
+  }
   const tree = parseTree(text, [], { disallowComments: true });
   const parentPath = edit.path.slice(0, -1);
   const key = String(edit.path.at(-1));

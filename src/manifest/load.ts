@@ -48,10 +48,20 @@ export async function findWorkspaceRoot(start: string): Promise<string> {
   });
 }
 
+/** Far above any real manifest (a hundred servers take some 30 KiB); reading more is a mistake. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
 /** Finds, reads and validates the workspace manifest. */
 export async function loadWorkspace(start: string): Promise<Workspace> {
   const root = await findWorkspaceRoot(start);
   const file = join(root, MANIFEST_FILE);
+  const { size } = await stat(file);
+  if (size > MAX_MANIFEST_BYTES) {
+    throw new McpxError(
+      `${file} is ${(size / 1024 / 1024).toFixed(1)} MiB; mcpx reads manifests of at most ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB.`,
+      { hint: 'check that this is the manifest you meant; keep large data out of mcpx.json' },
+    );
+  }
   const text = await readFile(file, 'utf8');
   const manifest = parseManifest(text, file);
   return { root, file, text, manifest, roles: resolveRoles(manifest.roles) };
@@ -94,6 +104,14 @@ export function jsonProblems<T>(
     ...d.position,
     message: `"${String(d.path.at(-1))}" appears twice in the same object; keep one`,
   }));
+  for (const p of parsed.protoKeys) {
+    problems.push({ path: p.path, ...p.position, message: '"__proto__" is not allowed as a key' });
+  }
+  if (parsed.protoKeys.length > 0) {
+    // The schema would see an object whose prototype the key replaced: report the key alone.
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    return { ok: false, problems };
+  }
   const result = schema.safeParse(parsed.value);
   if (!result.success) {
     for (const issue of result.error.issues) {

@@ -6,9 +6,21 @@
  */
 export const SERVER_NAME_MAX = 32;
 
+/**
+ * Folder names that git ignores (the workspace's .gitignore) or that tools treat as build output or
+ * state: a server folder under one of them would vanish from git and from live reload.
+ */
+export const RESERVED_SERVER_NAMES: ReadonlySet<string> = new Set([
+  'node_modules',
+  'dist',
+  'coverage',
+]);
+
 /** Why `name` is not a valid server name, or undefined when it is. */
 export function serverNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'it is empty';
+  if (RESERVED_SERVER_NAMES.has(name))
+    return `"${name}" is reserved: git and live reload ignore folders of that name`;
   if (name.includes('/') || name.includes('\\')) return 'it contains a path separator';
   if (name.includes('..')) return 'it contains ".."';
   if (name.length > SERVER_NAME_MAX)

@@ -1,6 +1,7 @@
 import { cp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
+import { McpxError } from '../errors.js';
 
 /** Files that exist under these names in templates because npm would drop or act on the real ones. */
 const RENAMES: Record<string, string> = { _gitignore: '.gitignore' };
@@ -35,7 +36,11 @@ export async function stageTemplate(
     dirname(target),
     `.${basename(target)}.mcpx-${randomBytes(4).toString('hex')}`,
   );
-  await mkdir(dirname(target), { recursive: true });
+  await mkdir(dirname(target), { recursive: true }).catch(async (error: NodeJS.ErrnoException) => {
+    // A recursive mkdir on a read-only file system reports ENOENT; a plain one names the cause.
+    if (error.code !== 'ENOENT') throw error;
+    await mkdir(dirname(target));
+  });
   try {
     await cp(template, staging, {
       recursive: true,
@@ -53,7 +58,7 @@ export async function stageTemplate(
           () => true,
           () => false,
         );
-        if (exists) throw new Error(`${target} appeared while scaffolding`);
+        if (exists) throw new McpxError(`${target} appeared while mcpx was scaffolding it.`);
         await rename(staging, target);
       },
       discard: () => rm(staging, { recursive: true, force: true }),

@@ -7,7 +7,7 @@ import type { PrimitiveKind } from '../manifest/roles.js';
  * The root of the mcpx package: the nearest folder above this module whose package.json is mcpx's.
  * Found by walking up because this code runs from src/ under vitest and from a bundle chunk in dist/.
  */
-function packageRoot(): string {
+export function packageRoot(): string {
   const start = dirname(fileURLToPath(import.meta.url));
   for (let dir = start; ; dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
@@ -22,10 +22,9 @@ function packageRoot(): string {
 }
 
 let root: string | undefined;
-const fromRoot = (...parts: string[]): string => join((root ??= packageRoot()), ...parts);
-
-/** The JSON Schema of mcpx.json, generated at build time from the zod schema. */
-export const manifestSchemaFile = (): string => fromRoot('schema', 'mcpx.schema.json');
+/** mcpx's own folder, found once. */
+export const mcpxRoot = (): string => (root ??= packageRoot());
+const fromRoot = (...parts: string[]): string => join(mcpxRoot(), ...parts);
 
 export const templatePaths = {
   workspace: (): string => fromRoot('templates', 'workspace'),

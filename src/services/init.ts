@@ -1,10 +1,11 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { McpxError } from '../errors.js';
 import { editJsonText } from '../manifest/json-text.js';
 import { MANIFEST_FILE } from '../manifest/schema.js';
 import { fillPlaceholders } from '../scaffold/copy.js';
-import { manifestSchemaFile, templatePaths } from '../scaffold/templates.js';
+import { type McpxSpec, detectMcpxSpec, givenMcpxSpec } from '../scaffold/mcpx-spec.js';
+import { mcpxRoot, templatePaths } from '../scaffold/templates.js';
 
 export interface InitOptions {
   /** Folder of the new workspace; created when missing. */
@@ -13,12 +14,16 @@ export interface InitOptions {
   force: boolean;
   /** npm name of the workspace package (default: from the folder name). */
   name?: string | undefined;
+  /** The npm spec to record for mcpx (default: the one it was installed from). */
+  mcpxSpec?: string | undefined;
 }
 
 export interface InitResult {
   dir: string;
   name: string;
   files: string[];
+  /** mcpx as the workspace's devDependency, so that `npm ci` in CI installs the same mcpx. */
+  mcpx: McpxSpec;
 }
 
 /** Entries that do not make a folder "not empty": a fresh `git init` is a fine place for a workspace. */
@@ -36,6 +41,15 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
       hint: 'pass --name with lowercase letters, digits and "-", e.g. --name my-servers',
     });
   }
+  const kind = await stat(dir).then(
+    (s) => (s.isDirectory() ? 'folder' : 'file'),
+    () => 'missing',
+  );
+  if (kind === 'file') {
+    throw new McpxError(`${dir} is a file, not a folder; mcpx init makes a workspace folder.`, {
+      hint: 'pass a folder name that does not exist yet, e.g. `mcpx init my-servers`',
+    });
+  }
   const existing = await readdir(dir).catch(() => [] as string[]);
   const visible = existing.filter((entry) => !IGNORED_ENTRIES.has(entry));
   if (visible.length > 0 && !options.force) {
@@ -44,7 +58,11 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
     });
   }
 
-  const files = await renderWorkspace(dir, name);
+  const mcpx =
+    options.mcpxSpec === undefined
+      ? await detectMcpxSpec(mcpxRoot(), await mcpxVersion(), dir)
+      : givenMcpxSpec(options.mcpxSpec);
+  const files = await renderWorkspace(dir, name, mcpx.spec);
   const clashes: string[] = [];
   for (const file of Object.keys(files)) {
     if (
@@ -76,19 +94,41 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
       cause: error,
     });
   }
-  return { dir, name, files: written.sort() };
+  return { dir, name, files: written.sort(), mcpx };
 }
 
-/** The workspace files by relative path, rendered from templates/workspace. */
-async function renderWorkspace(dir: string, name: string): Promise<Record<string, string>> {
+async function mcpxVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(mcpxRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * The workspace files by relative path, rendered from templates/workspace. `$schema` stays at
+ * ./node_modules/mcpx/schema/, where the devDependency puts it on every machine.
+ */
+async function renderWorkspace(
+  dir: string,
+  name: string,
+  mcpxSpec: string,
+): Promise<Record<string, string>> {
   const read = (file: string): Promise<string> =>
     readFile(join(templatePaths.workspace(), file), 'utf8');
-  const schema = relative(dir, manifestSchemaFile()).split(sep).join('/');
+  const pkgText = await read('package.json');
+  const { devDependencies = {} } = JSON.parse(pkgText) as {
+    devDependencies?: Record<string, string>;
+  };
+  // Sorted, as npm keeps them when it edits the file later.
+  const withMcpx = Object.fromEntries(
+    Object.entries({ ...devDependencies, mcpx: mcpxSpec }).sort(([a], [b]) => a.localeCompare(b)),
+  );
   return {
-    [MANIFEST_FILE]: editJsonText(await read(MANIFEST_FILE), [
-      { path: ['$schema'], value: schema.startsWith('.') ? schema : `./${schema}` },
+    [MANIFEST_FILE]: await read(MANIFEST_FILE),
+    'package.json': editJsonText(pkgText, [
+      { path: ['name'], value: name },
+      { path: ['devDependencies'], value: withMcpx },
     ]),
-    'package.json': editJsonText(await read('package.json'), [{ path: ['name'], value: name }]),
     'tsconfig.base.json': await readFile(templatePaths.tsconfigBase(), 'utf8'),
     '.gitignore': await read('_gitignore'),
     '.github/workflows/mcpx-smoke.yml': await read('_github/workflows/mcpx-smoke.yml'),

@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { unsetEnvNames } from '../manifest/env.js';
 import { loadWorkspace } from '../manifest/load.js';
 import { transportOf } from '../manifest/schema.js';
 
@@ -22,6 +23,14 @@ export interface ListResult {
   servers: ServerSummary[];
 }
 
+function problemsOf(missingCwd: string | undefined, unset: string[]): string | undefined {
+  const problems = [
+    ...(missingCwd === undefined ? [] : [`cwd ${missingCwd} does not exist`]),
+    ...unset.map((name) => `\${${name}} is not set`),
+  ];
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
+
 /** The servers of a workspace as mcpx will run them. */
 export async function listServers(dir: string): Promise<ListResult> {
   const workspace = await loadWorkspace(dir);
@@ -41,7 +50,7 @@ export async function listServers(dir: string): Promise<ListResult> {
         cwd: entry.cwd,
         replicas: entry.replicas ?? 1,
         disabled: entry.disabled ?? false,
-        problem: cwdMissing ? `cwd ${entry.cwd} does not exist` : undefined,
+        problem: problemsOf(cwdMissing ? entry.cwd : undefined, unsetEnvNames(entry, process.env)),
       };
     }),
   );

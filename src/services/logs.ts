@@ -84,15 +84,28 @@ async function prepare(options: LogsOptions): Promise<{
   const root = await findWorkspaceRoot(options.dir);
   // Names only align the output. Logs are most wanted when something is broken, and an invalid
   // manifest must not keep them from being read: then the column widens as servers appear.
-  const servers = await loadWorkspace(root).then(
-    (w) =>
-      Object.entries(w.manifest.mcpServers).map(([name, e]) => [name, e.replicas ?? 1] as const),
-    () => [],
+  const workspace = await loadWorkspace(root).catch(() => undefined);
+  const servers =
+    workspace === undefined
+      ? []
+      : Object.entries(workspace.manifest.mcpServers).map(
+          ([name, e]) => [name, e.replicas ?? 1] as const,
+        );
+  const known = servers.map(([name]) => name);
+  const unknown = (options.servers ?? []).filter(
+    (name) => name !== CLUSTER && !known.includes(name),
   );
+  if (workspace !== undefined && unknown.length > 0) {
+    // Filtering by a mistyped name would print nothing, or wait forever with --follow.
+    throw new McpxError(
+      `No server named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${workspace.file}.`,
+      { hint: `use names from: ${[...known, CLUSTER].join(', ')}` },
+    );
+  }
   return {
     root,
     logDir: logsDir(root),
-    names: [CLUSTER, ...servers.map(([name]) => name)],
+    names: [CLUSTER, ...known],
     replicas: new Map(servers),
     filter,
   };

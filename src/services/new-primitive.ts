@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { loadWorkspace } from '../manifest/load.js';
 import { primitiveNameProblem, primitiveSpellings } from '../manifest/names.js';
 import type { PrimitiveKind } from '../manifest/roles.js';
+import { assertInsideWorkspace } from '../scaffold/inside.js';
 import { ANCHORS, type AnchorName, insertAtAnchor } from '../scaffold/anchors.js';
 import { singular, templatePaths } from '../scaffold/templates.js';
 
@@ -45,7 +46,8 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
     });
   }
   const workspace = await loadWorkspace(options.dir);
-  const entry = workspace.manifest.mcpServers[server];
+  const servers = workspace.manifest.mcpServers;
+  const entry = Object.hasOwn(servers, server) ? servers[server] : undefined;
   if (entry === undefined) {
     const names = Object.keys(workspace.manifest.mcpServers);
     throw new McpxError(`No server named "${server}" in ${workspace.file}.`, {
@@ -72,6 +74,11 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
   }
   const src = join(workspace.root, entry.cwd, 'src');
   const serverFile = join(src, 'server.ts');
+  const spell = primitiveSpellings(options.name);
+  const kindDir = join(src, kind);
+  const file = join(kindDir, `${spell.kebab}.ts`);
+  for (const path of [serverFile, file, join(kindDir, 'index.ts')])
+    await assertInsideWorkspace(workspace.root, path);
   const serverText = await readFile(serverFile, 'utf8').catch(() => undefined);
   if (serverText === undefined) {
     throw new McpxError(`${relative(workspace.root, serverFile)} does not exist.`, {
@@ -79,11 +86,11 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
     });
   }
 
-  const spell = primitiveSpellings(options.name);
-  const kindDir = join(src, kind);
-  const file = join(kindDir, `${spell.kebab}.ts`);
   const rel = (path: string): string => relative(workspace.root, path);
-  const existing = await readdir(kindDir).catch(() => [] as string[]);
+  // Only the kind's own .ts files: a user's subfolder or notes there are none of mcpx's business.
+  const existing = (await readdir(kindDir, { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => e.name);
   if (existing.includes(`${spell.kebab}.ts`)) {
     throw new McpxError(`${rel(file)} already exists; mcpx never overwrites a file.`, {
       hint: `pick another ${one} name`,

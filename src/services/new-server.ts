@@ -1,9 +1,10 @@
-import { lstat, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { McpxError } from '../errors.js';
+import { ExitCode, McpxError, isMcpxError } from '../errors.js';
 import { runTool } from '../exec/run-tool.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { editManifest } from '../manifest/edit.js';
+import { assertInsideWorkspace } from '../scaffold/inside.js';
+import { editManifest, undoManifestEdit } from '../manifest/edit.js';
 import { editJsonText } from '../manifest/json-text.js';
 import { type Workspace, loadWorkspace } from '../manifest/load.js';
 import { serverNameProblem } from '../manifest/names.js';
@@ -25,6 +26,8 @@ export interface NewServerOptions {
   description?: string | undefined;
   /** Run `npm install` in the workspace and typecheck the new server. */
   install: boolean;
+  /** Aborting (Ctrl-C, SIGTERM) stops the current step and undoes every step done. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface NewServerResult {
@@ -63,6 +66,7 @@ export async function newServer(
   const path = `servers/${options.name}`;
   const target = join(root, path);
   const role = checkNewServer(workspace, options);
+  await assertInsideWorkspace(root, target);
   await assertAbsent(target, path);
 
   const packageName = await serverPackageName(root, options.name);
@@ -74,6 +78,8 @@ export async function newServer(
     transport: options.transport,
   };
   const undo = new Undo();
+  const serversDir = join(root, 'servers');
+  if (!(await exists(serversDir))) undo.push(() => rmdir(serversDir));
   let staged: StagedCopy | undefined;
   const lock = join(root, 'package-lock.json');
   const link = join(root, 'node_modules', ...packageName.split('/'));
@@ -86,6 +92,7 @@ export async function newServer(
         title: `Check ${options.name}: name, role ${role.name}, ${options.transport}, ${path}`,
         run: async () => {
           await assertAbsent(target, path);
+          throwIfAborted(options.signal);
         },
       },
       {
@@ -109,18 +116,32 @@ export async function newServer(
               { path: ['description'], value: description },
             ]),
           );
-          await staged.commit();
+          await staged.commit().catch((error: unknown) => {
+            if (isMcpxError(error)) throw error;
+            // Another mcpx made the same folder between the check and the rename.
+            throw new McpxError(
+              `${path} appeared while mcpx was scaffolding it; nothing was kept.`,
+              {
+                hint: 'pick another server name, or move that folder away',
+                cause: error,
+              },
+            );
+          });
           undo.push(() => rm(target, { recursive: true, force: true }));
+          throwIfAborted(options.signal);
         },
       },
       {
         title: `Register ${options.name} in mcpx.json`,
         run: async () => {
-          const before = workspace.text;
-          workspace = await editManifest(workspace, [
-            { path: ['mcpServers', options.name], value: orderedEntry(entry) },
-          ]);
-          undo.push(() => writeFileAtomic(workspace.file, before));
+          const written = await editManifest(workspace, (current) => {
+            // Another mcpx may have added servers meanwhile: keep theirs, refuse only a clash.
+            assertNameFree(current, options.name);
+            return [{ path: ['mcpServers', options.name], value: orderedEntry(entry) }];
+          });
+          workspace = written;
+          undo.push(() => undoManifestEdit(written, ['mcpServers', options.name]));
+          throwIfAborted(options.signal);
         },
       },
       {
@@ -137,7 +158,9 @@ export async function newServer(
           await runTool('npm', ['install', '--no-audit', '--no-fund'], {
             cwd: root,
             onLine: report,
+            signal: options.signal,
           });
+          throwIfAborted(options.signal);
           canTypecheck = await hasTsc();
         },
       },
@@ -153,7 +176,9 @@ export async function newServer(
           await runTool(join(root, 'node_modules', '.bin', 'tsc'), ['-p', path, '--noEmit'], {
             cwd: root,
             onLine: report,
+            signal: options.signal,
           });
+          throwIfAborted(options.signal);
         },
       },
     ]);
@@ -169,7 +194,25 @@ export async function newServer(
     };
   } catch (error) {
     await undo.run();
+    if (options.signal?.aborted === true) {
+      throw new McpxError(`Interrupted; ${options.name} was not created and nothing was left.`, {
+        exitCode: ExitCode.interrupted,
+        cause: error,
+      });
+    }
     throw error;
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new Error('aborted');
+}
+
+function assertNameFree(workspace: Workspace, name: string): void {
+  if (Object.hasOwn(workspace.manifest.mcpServers, name)) {
+    throw new McpxError(`A server named "${name}" is already in ${workspace.file}.`, {
+      hint: 'pick another name; names are unique in a workspace',
+    });
   }
 }
 
@@ -184,11 +227,7 @@ export function checkNewServer(
       hint: 'use lowercase letters, digits, "-" or "_", e.g. `mcpx new server weather-data`',
     });
   }
-  if (Object.hasOwn(workspace.manifest.mcpServers, options.name)) {
-    throw new McpxError(`A server named "${options.name}" is already in ${workspace.file}.`, {
-      hint: 'pick another name; names are unique in a workspace',
-    });
-  }
+  assertNameFree(workspace, options.name);
   const role = workspace.roles.get(options.role);
   if (role === undefined) {
     throw new McpxError(`Unknown role "${options.role}".`, {

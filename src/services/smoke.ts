@@ -1,11 +1,13 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { constants } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { ExitCode, McpxError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { jsonProblems, loadWorkspace, manifestError } from '../manifest/load.js';
 import { selectServers } from '../manifest/select.js';
-import { type SmokeCase, SmokeEntrySchema } from '../manifest/schema.js';
+import { unsetEnvNames } from '../manifest/env.js';
+import { MANIFEST_FILE, type SmokeCase, SmokeEntrySchema } from '../manifest/schema.js';
 import { toJUnit } from '../smoke/junit.js';
 import { smokeServer } from '../smoke/run-server.js';
 import { type SurfaceSnapshot, sortKeys } from '../smoke/surface.js';
@@ -44,7 +46,22 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     });
   }
 
+  if (options.junit !== undefined) await assertWritable(options.junit);
   const fileCases = await readSmokeFile(workspace.root);
+  const notices = [
+    ...[...fileCases.keys()]
+      .filter((name) => !Object.hasOwn(workspace.manifest.mcpServers, name))
+      .map(
+        (name) =>
+          `${SMOKE_FILE} has cases for ${JSON.stringify(name)}, which is not a server in ${MANIFEST_FILE}; they never run.`,
+      ),
+    ...selected.flatMap(([name, entry]) =>
+      unsetEnvNames(entry, process.env).map(
+        (variable) =>
+          `${name}: env uses \${${variable}}, which is not set here; the server gets "" for it.`,
+      ),
+    ),
+  ];
   const snapshotRel = workspace.manifest.smoke?.snapshot ?? DEFAULT_SNAPSHOT_FILE;
   const snapshotPath = join(workspace.root, snapshotRel);
   const snapshots = await readSnapshot(snapshotPath);
@@ -57,8 +74,10 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
       entry,
       role: entry.role === undefined ? undefined : workspace.roles.get(entry.role),
       clientPrefix,
-      cases: [...(entry.smoke?.cases ?? []), ...(fileCases[name] ?? [])],
-      snapshot: snapshots?.[name] as SurfaceSnapshot | undefined,
+      cases: [...(entry.smoke?.cases ?? []), ...(fileCases.get(name) ?? [])],
+      snapshot: (snapshots !== undefined && Object.hasOwn(snapshots, name)
+        ? snapshots[name]
+        : undefined) as SurfaceSnapshot | undefined,
       snapshotFile: snapshots === undefined ? undefined : snapshotRel,
       update: options.update,
       parentEnv: process.env,
@@ -80,6 +99,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     warnings: all.filter((c) => c.status === 'warn').length,
     exitCode: notStarted ? ExitCode.unreachable : failed > 0 ? ExitCode.checkFailed : ExitCode.ok,
     ms: 0,
+    notices,
   };
   if (options.update) {
     const merged: Record<string, unknown> = { ...snapshots };
@@ -93,15 +113,46 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   return report;
 }
 
-async function readSmokeFile(root: string): Promise<Record<string, SmokeCase[]>> {
+/**
+ * Fails before any server runs when the report could not be written afterwards: a missing or
+ * read-only folder would otherwise lose the results of a whole run.
+ */
+async function assertWritable(file: string): Promise<void> {
+  const path = resolve(file);
+  const folder = dirname(path);
+  const isFolder = await stat(folder).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isFolder) {
+    throw new McpxError(`--output ${file}: the folder ${folder} does not exist.`, {
+      hint: `create it first (mkdir -p ${folder}) or write the report elsewhere`,
+    });
+  }
+  const target = await stat(path).catch(() => undefined);
+  if (target !== undefined && !target.isFile()) {
+    throw new McpxError(`--output ${file} is a folder, not a file.`, {
+      hint: `name a file in it, e.g. --output ${join(file, 'mcpx-smoke.xml')}`,
+    });
+  }
+  await access(target === undefined ? folder : path, constants.W_OK).catch((error: unknown) => {
+    throw new McpxError(
+      `--output ${file}: mcpx may not write ${target === undefined ? `in ${folder}` : path}.`,
+      {
+        hint: 'check its owner and mode, or write the report elsewhere',
+        cause: error,
+      },
+    );
+  });
+}
+
+async function readSmokeFile(root: string): Promise<Map<string, SmokeCase[]>> {
   const file = join(root, SMOKE_FILE);
   const text = await readFile(file, 'utf8').catch(() => undefined);
-  if (text === undefined) return {};
+  if (text === undefined) return new Map();
   const checked = jsonProblems(text, z.record(z.string(), SmokeEntrySchema));
   if (!checked.ok) throw manifestError(file, checked.problems);
-  return Object.fromEntries(
-    Object.entries(checked.value).map(([name, entry]) => [name, entry.cases ?? []]),
-  );
+  return new Map(Object.entries(checked.value).map(([name, entry]) => [name, entry.cases ?? []]));
 }
 
 async function readSnapshot(file: string): Promise<Record<string, unknown> | undefined> {

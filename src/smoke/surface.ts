@@ -91,12 +91,12 @@ export function diffSnapshots(before: SurfaceSnapshot, after: SurfaceSnapshot): 
   ] as const;
   for (const [kind, one] of kinds) {
     for (const name of Object.keys(before[kind]))
-      if (!(name in after[kind])) breaking.push(`${one} ${name} removed`);
+      if (!Object.hasOwn(after[kind], name)) breaking.push(`${one} ${name} removed`);
     for (const name of Object.keys(after[kind]))
-      if (!(name in before[kind])) additions.push(`${one} ${name} added`);
+      if (!Object.hasOwn(before[kind], name)) additions.push(`${one} ${name} added`);
   }
   for (const [name, tool] of Object.entries(after.tools)) {
-    const old = before.tools[name];
+    const old = Object.hasOwn(before.tools, name) ? before.tools[name] : undefined;
     if (old === undefined) continue;
     const oldIn = (old.inputSchema ?? {}) as ObjectSchema;
     const newIn = (tool.inputSchema ?? {}) as ObjectSchema;
@@ -105,7 +105,9 @@ export function diffSnapshots(before: SurfaceSnapshot, after: SurfaceSnapshot): 
       if (!oldRequired.has(field)) breaking.push(`tool ${name}: new required input "${field}"`);
     }
     for (const [field, schema] of Object.entries(newIn.properties ?? {})) {
-      const was = oldIn.properties?.[field];
+      const was = Object.hasOwn(oldIn.properties ?? {}, field)
+        ? oldIn.properties?.[field]
+        : undefined;
       if (was === undefined) {
         if (!(newIn.required ?? []).includes(field))
           additions.push(`tool ${name}: new optional input "${field}"`);
@@ -118,7 +120,9 @@ export function diffSnapshots(before: SurfaceSnapshot, after: SurfaceSnapshot): 
     const oldOut = (old.outputSchema ?? {}) as ObjectSchema;
     const newOut = (tool.outputSchema ?? {}) as ObjectSchema;
     for (const [field, schema] of Object.entries(oldOut.properties ?? {})) {
-      const now = newOut.properties?.[field];
+      const now = Object.hasOwn(newOut.properties ?? {}, field)
+        ? newOut.properties?.[field]
+        : undefined;
       if (now === undefined) {
         if (tool.outputSchema !== undefined)
           breaking.push(`tool ${name}: output "${field}" removed`);
@@ -130,7 +134,7 @@ export function diffSnapshots(before: SurfaceSnapshot, after: SurfaceSnapshot): 
     }
   }
   for (const [name, prompt] of Object.entries(after.prompts)) {
-    const old = before.prompts[name];
+    const old = Object.hasOwn(before.prompts, name) ? before.prompts[name] : undefined;
     if (old === undefined) continue;
     const args = (list: unknown): { name: string; required?: boolean }[] =>
       Array.isArray(list) ? (list as { name: string; required?: boolean }[]) : [];

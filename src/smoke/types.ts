@@ -49,4 +49,6 @@ export interface SmokeReport {
   ms: number;
   /** Where --update wrote the snapshot. */
   snapshotWritten?: string;
+  /** Problems of the workspace that do not fail the run (a smoke case for an unknown server). */
+  notices?: string[];
 }

@@ -29,7 +29,8 @@ export function formatSmokeReport(report: SmokeReport): string {
         : status === 'warn'
           ? out.yellow(text)
           : out.dim(text);
-  const lines: string[] = [];
+  const lines: string[] = (report.notices ?? []).map((notice) => out.yellow(`warning: ${notice}`));
+  if (lines.length > 0) lines.push('');
   for (const server of report.servers) {
     const info =
       server.serverInfo === undefined

@@ -30,6 +30,8 @@ export function taskRunner(options: { quiet?: boolean } = {}): StepRunner {
       {
         concurrent: false,
         exitOnError: true,
+        // listr2 would exit on Ctrl-C; the service undoes its steps on the signal instead.
+        registerSignalListeners: false,
         silentRendererCondition: options.quiet === true,
         fallbackRendererCondition: !process.stderr.isTTY,
         rendererOptions: {

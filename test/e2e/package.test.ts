@@ -5,9 +5,9 @@
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { testPath } from '../helpers/cli.js';
@@ -15,15 +15,22 @@ import { testPath } from '../helpers/cli.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let base: string;
 let bin: string;
+let tarball: string;
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'mcpx-package-'));
   const env = { PATH: testPath() };
-  const packed = await execa('npm', ['pack', '--json', '--pack-destination', base], {
-    cwd: ROOT,
-    env,
-  });
+  // --ignore-scripts: `prepare` would rebuild dist/ under the other tests that run from it.
+  const packed = await execa(
+    'npm',
+    ['pack', '--json', '--ignore-scripts', '--pack-destination', base],
+    {
+      cwd: ROOT,
+      env,
+    },
+  );
   const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
+  tarball = filename;
   await execa('tar', ['-xzf', join(base, filename), '-C', base]);
   bin = join(base, 'package', 'bin', 'run.js');
 });
@@ -70,11 +77,63 @@ it('runs from the tarball alone: init, new server, new tool, list', async () => 
   expect(list.exitCode, list.stderr).toBe(0);
   expect(JSON.parse(list.stdout)).toMatchObject({ servers: [{ name: 'weather', role: 'tools' }] });
 
-  // mcpx.json points editors at the schema shipped in the package.
+  // mcpx.json points editors at the schema the devDependency puts into node_modules.
   const manifest = JSON.parse(await readFile(join(ws, 'mcpx.json'), 'utf8')) as {
     $schema: string;
   };
-  const schema = resolve(ws, manifest.$schema);
-  expect(schema).toBe(join(base, 'package', 'schema', 'mcpx.schema.json'));
-  expect(existsSync(schema)).toBe(true);
+  expect(manifest.$schema).toBe('./node_modules/mcpx/schema/mcpx.schema.json');
+  // Unpacked by hand, mcpx has no install record: the spec is its folder, and init says so.
+  const pkg = JSON.parse(await readFile(join(ws, 'package.json'), 'utf8'));
+  expect(pkg.devDependencies.mcpx).toBe(`file:${join(base, 'package')}`);
+  expect(init.stderr).toContain('that is a path on this machine');
 });
+
+it('installed from the tarball, init records it; the workspace runs its CI workflow: npm ci, npx mcpx smoke', async () => {
+  const env = { CI: 'true', NO_COLOR: '1', PATH: testPath(), HOME: process.env.HOME ?? base };
+  const run = (command: string, args: string[], cwd: string) =>
+    execa(command, args, { cwd, env, extendEnv: false, reject: false, stdin: 'ignore' });
+  const npm = (args: string[], cwd: string) =>
+    run('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], cwd);
+
+  // A user's project that installs mcpx from the packed tarball.
+  const tool = join(base, 'tool');
+  await mkdir(tool);
+  await writeFile(join(tool, 'package.json'), '{"name": "tool", "private": true}\n');
+  const installed = await npm(['install', '--save-dev', join(base, tarball)], tool);
+  expect(installed.exitCode, String(installed.stderr)).toBe(0);
+  const mcpxBin = join(tool, 'node_modules', '.bin', 'mcpx');
+
+  const init = await run(mcpxBin, ['init', 'ci-ws'], base);
+  expect(init.exitCode, String(init.stderr)).toBe(0);
+  const ws = join(base, 'ci-ws');
+  const pkg = JSON.parse(await readFile(join(ws, 'package.json'), 'utf8'));
+  // The tool project's lockfile has `file:../<tarball>`; the workspace gets the same file.
+  expect(pkg.devDependencies.mcpx).toBe(`file:${join(base, tarball)}`);
+  expect(String(init.stderr)).toContain('that is a path on this machine');
+
+  const server = await run(
+    mcpxBin,
+    ['new', 'server', 'weather', '-r', 'tools', '-t', 'stdio', '--no-install'],
+    ws,
+  );
+  expect(server.exitCode, String(server.stderr)).toBe(0);
+  const install = await npm(['install'], ws);
+  expect(install.exitCode, String(install.stderr)).toBe(0);
+  expect(existsSync(join(ws, 'node_modules', 'mcpx', 'schema', 'mcpx.schema.json'))).toBe(true);
+
+  // The workflow's steps, as .github/workflows/mcpx-smoke.yml runs them.
+  const workflow = await readFile(join(ws, '.github', 'workflows', 'mcpx-smoke.yml'), 'utf8');
+  expect(workflow).toContain('- run: npm ci');
+  expect(workflow).toContain('- run: npx mcpx smoke --reporter junit --output mcpx-smoke.xml');
+  const ci = await npm(['ci'], ws);
+  expect(ci.exitCode, String(ci.stderr)).toBe(0);
+  const smoke = await run(
+    'npx',
+    ['mcpx', 'smoke', '--reporter', 'junit', '--output', 'mcpx-smoke.xml'],
+    ws,
+  );
+  expect(smoke.exitCode, `${String(smoke.stdout)}\n${String(smoke.stderr)}`).toBe(0);
+  const xml = await readFile(join(ws, 'mcpx-smoke.xml'), 'utf8');
+  expect(xml).toContain('<testsuite name="weather"');
+  expect(xml).toContain('failures="0"');
+}, 600_000);

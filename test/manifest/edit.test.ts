@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { McpxError } from '../../src/errors.js';
-import { editManifest } from '../../src/manifest/edit.js';
+import { editManifest, undoManifestEdit } from '../../src/manifest/edit.js';
 import { loadWorkspace } from '../../src/manifest/load.js';
 
 describe('editManifest', () => {
@@ -57,5 +57,44 @@ describe('editManifest', () => {
     await expect(loadWorkspace(join(dir, 'servers'))).rejects.toMatchObject({
       hint: expect.stringContaining('mcpx init'),
     });
+  });
+});
+
+describe('concurrent manifest edits', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mcpx-edit-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('applies edits given as a function to the manifest as it is now, keeping what others added', async () => {
+    await writeFile(join(dir, 'mcpx.json'), '{\n  "mcpServers": {}\n}\n');
+    const stale = await loadWorkspace(dir);
+    await editManifest(await loadWorkspace(dir), [
+      { path: ['mcpServers', 'other'], value: { command: 'x' } },
+    ]);
+    const mine = await editManifest(stale, (current) => {
+      expect(Object.keys(current.manifest.mcpServers)).toEqual(['other']);
+      return [{ path: ['mcpServers', 'mine'], value: { command: 'y' } }];
+    });
+    expect(Object.keys(mine.manifest.mcpServers)).toEqual(['other', 'mine']);
+
+    // Undone after someone else's edit: only this entry goes.
+    await editManifest(await loadWorkspace(dir), [
+      { path: ['mcpServers', 'third'], value: { command: 'z' } },
+    ]);
+    await undoManifestEdit(mine, ['mcpServers', 'mine']);
+    expect(Object.keys((await loadWorkspace(dir)).manifest.mcpServers)).toEqual(['other', 'third']);
+  });
+
+  it('undoes an edit byte for byte when nobody changed the file since', async () => {
+    const original = '{\n  "$schema": "s.json",\n  "mcpServers": {}\n}\n';
+    await writeFile(join(dir, 'mcpx.json'), original);
+    const edited = await editManifest(await loadWorkspace(dir), () => [
+      { path: ['mcpServers', 'a'], value: { command: 'x' } },
+    ]);
+    await undoManifestEdit(edited, ['mcpServers', 'a']);
+    expect(await readFile(join(dir, 'mcpx.json'), 'utf8')).toBe(original);
+    expect(await readdir(dir)).toEqual(['mcpx.json']);
   });
 });

@@ -105,6 +105,13 @@ Missing values are asked for on a terminal. Without one (or with CI set) mcpx ne
         ]),
     });
     const { taskRunner } = await import('../../ui/tasks.js');
+    // Ctrl-C or SIGTERM mid-install undoes the server instead of leaving half of it.
+    const interrupt = new AbortController();
+    const onSignal = (): void => interrupt.abort();
+    // `on`, not `once`: a listener that removed itself would leave execa's signal-exit as the last
+    // one, and it re-sends the signal to kill mcpx before the undo ran.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const result = await newServer(
       {
         dir: flags.dir,
@@ -113,9 +120,13 @@ Missing values are asked for on a terminal. Without one (or with CI set) mcpx ne
         transport,
         description: flags.description,
         install: flags.install,
+        signal: interrupt.signal,
       },
       taskRunner({ quiet: this.jsonEnabled() }),
-    );
+    ).finally(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
     const { formatNewServer } = await import('../../ui/summaries.js');
     this.log(formatNewServer(result));
     return result;

@@ -13,6 +13,8 @@ export interface WatchedServer {
 /** Never a reason to reload: dependencies, build output, mcpx's own state, VCS data. */
 const IGNORED = new Set(['node_modules', 'dist', '.mcpx', '.git', 'coverage']);
 
+const isIgnored = (rel: string): boolean => rel.split(sep).some((part) => IGNORED.has(part));
+
 /**
  * Watches each server's files and calls `onChange` with the names of the servers whose files
  * changed: at once for the first change after a quiet period, and once more when a burst of
@@ -37,15 +39,22 @@ export async function watchServers(
       .filter((server) => {
         const rel = relative(server.root, path);
         if (rel === '' || rel.startsWith('..')) return false;
-        if (rel.split(sep).some((part) => IGNORED.has(part))) return false;
+        if (isIgnored(rel)) return false;
         return server.globs === undefined || server.globs.some((glob) => matchesGlob(rel, glob));
       })
       .map((server) => server.name);
+  // Relative to each server's folder: a workspace that itself sits under a folder named `dist`
+  // or `.git` (a build tree, a submodule) must still be watched.
+  const ignored = (path: string): boolean =>
+    servers.some((server) => {
+      const rel = relative(server.root, path);
+      return rel !== '' && !rel.startsWith('..') && isIgnored(rel);
+    });
   const watcher = watch([...new Set(servers.map((s) => s.root))], {
     ignoreInitial: true,
     // Editors save by writing a temp file and renaming it; atomic handling reports one change.
     atomic: true,
-    ignored: (path: string) => path.split(sep).some((part) => IGNORED.has(part)),
+    ignored,
   });
   watcher.on('all', (_event, path) => {
     for (const name of owners(path)) debouncer.add(name);
