@@ -101,7 +101,9 @@ export const SmokeEntrySchema = z
       .min(100)
       .max(600_000)
       .optional()
-      .describe('Milliseconds to start and initialize (default 30000).'),
+      .describe(
+        "Milliseconds `mcpx smoke` gives the whole start (default: the server's `startTimeout`, else 30000).",
+      ),
     stopTimeout: z
       .int()
       .min(100)
@@ -176,6 +178,14 @@ export const ServerEntrySchema = z
       .regex(/^\/[^\s?#]*$/, 'a URL path starting with "/"')
       .optional()
       .describe(`Endpoint path of an HTTP server that mcpx starts (default ${DEFAULT_HTTP_PATH}).`),
+    startTimeout: z
+      .int()
+      .min(100)
+      .max(600_000)
+      .optional()
+      .describe(
+        'Milliseconds from spawn to ready (initialize done, primitives listed) in `mcpx dev` and `mcpx smoke` (default 30000); `smoke.startTimeout` overrides it for smoke.',
+      ),
     health: HealthSchema.optional(),
     smoke: SmokeEntrySchema.optional(),
   })

@@ -79,7 +79,7 @@ export async function smokeServer(
   // 1. start: the process, initialize, within the start timeout.
   let instance: Instance | undefined;
   const pidRecord = PidFiles.of(input.workspace.root).track(name, 0);
-  const startTimeout = entry.smoke?.startTimeout ?? 30_000;
+  const startTimeout = entry.smoke?.startTimeout ?? entry.startTimeout ?? 30_000;
   const start = await timed('start', async () => {
     const spec = await instanceSpec({
       workspace: input.workspace,

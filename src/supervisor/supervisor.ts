@@ -96,7 +96,7 @@ export class Supervisor {
           replica,
           entry,
           parentEnv: this.options.parentEnv ?? process.env,
-          startTimeout: this.options.startTimeout,
+          startTimeout: entry.startTimeout ?? this.options.startTimeout,
         }),
       canOverlap: entry.port === undefined,
       remote: entry.url !== undefined,

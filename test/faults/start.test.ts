@@ -135,6 +135,30 @@ describe('a server that needs 15 s to initialize', () => {
   }, 90_000);
 });
 
+describe("the server's own startTimeout", () => {
+  it('bounds the start in mcpx dev and in mcpx smoke', async () => {
+    const dir = await workspace({
+      slow: {
+        command: 'node',
+        args: [fixture('slow-init')],
+        env: { INIT_DELAY_MS: '6000' },
+        startTimeout: 1500,
+      },
+    });
+    const cluster = startDevProcess(dir, ['--no-watch']);
+    devs.push(cluster);
+    const [smoked, failure] = await Promise.all([
+      mcpx(['smoke'], { cwd: dir }),
+      cluster.waitFor(/slow\s+\| failed to start: .*within 1500 ms/, 60_000),
+    ]);
+    expect(failure).toContain('did not complete initialize within 1500 ms (the start timeout)');
+    expect(smoked.exitCode, smoked.stdout).toBe(4);
+    expect(smoked.stdout).toContain('did not complete initialize within 1500 ms');
+    cluster.child.kill('SIGINT');
+    expect((await cluster.exited).code).toBe(0);
+  }, 90_000);
+});
+
 describe('start failures say what happened', () => {
   it('a missing folder, a missing command, and a command that wrote to stdout and exited', async () => {
     const dir = await workspace({
