@@ -59,11 +59,19 @@ Exit codes: 0 all passed, 1 a check failed, 2 usage or manifest error, 4 a serve
       });
     }
     const { runSmoke } = await import('../services/smoke.js');
+    // Ctrl-C (or SIGTERM, SIGHUP) stops the servers being checked, whole trees, before mcpx exits.
+    const interrupt = new AbortController();
+    const stop = (): void => interrupt.abort();
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const signal of signals) process.on(signal, stop);
     const report = await runSmoke({
       dir: flags.dir,
       servers: flags.server,
       update: flags.update,
       junit: flags.reporter === 'junit' ? flags.output : undefined,
+      signal: interrupt.signal,
+    }).finally(() => {
+      for (const signal of signals) process.off(signal, stop);
     });
     if (this.jsonEnabled()) this.logJson(report);
     else {

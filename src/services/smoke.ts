@@ -27,6 +27,11 @@ export interface SmokeOptions {
   junit?: string | undefined;
   /** Servers checked at the same time (default 4). */
   concurrency?: number;
+  /**
+   * Ctrl-C: stop the servers being checked (their whole trees), start no more, write no report,
+   * and throw an McpxError with exit 130.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 const SnapshotFileSchema = z.object({ servers: z.record(z.string(), z.unknown()) });
@@ -67,22 +72,33 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const snapshots = await readSnapshot(snapshotPath);
   const clientPrefix = workspace.manifest.smoke?.clientPrefix ?? DEFAULT_CLIENT_PREFIX;
 
-  const results = await mapLimit(selected, options.concurrency ?? 4, ([name, entry]) =>
-    smokeServer({
-      workspace,
-      name,
-      entry,
-      role: entry.role === undefined ? undefined : workspace.roles.get(entry.role),
-      clientPrefix,
-      cases: [...(entry.smoke?.cases ?? []), ...(fileCases.get(name) ?? [])],
-      snapshot: (snapshots !== undefined && Object.hasOwn(snapshots, name)
-        ? snapshots[name]
-        : undefined) as SurfaceSnapshot | undefined,
-      snapshotFile: snapshots === undefined ? undefined : snapshotRel,
-      update: options.update,
-      parentEnv: process.env,
-    }),
+  const results = await mapLimit(
+    selected,
+    options.concurrency ?? 4,
+    ([name, entry]) =>
+      smokeServer({
+        workspace,
+        name,
+        entry,
+        role: entry.role === undefined ? undefined : workspace.roles.get(entry.role),
+        clientPrefix,
+        cases: [...(entry.smoke?.cases ?? []), ...(fileCases.get(name) ?? [])],
+        snapshot: (snapshots !== undefined && Object.hasOwn(snapshots, name)
+          ? snapshots[name]
+          : undefined) as SurfaceSnapshot | undefined,
+        snapshotFile: snapshots === undefined ? undefined : snapshotRel,
+        update: options.update,
+        parentEnv: process.env,
+        signal: options.signal,
+      }),
+    options.signal,
   );
+  if (options.signal?.aborted) {
+    throw new McpxError(
+      `Interrupted: mcpx smoke stopped the servers it had started; no report or snapshot was written.`,
+      { exitCode: ExitCode.interrupted },
+    );
+  }
 
   const servers = results.map((r) => r.report);
   const all = servers.flatMap((s) => s.checks);
@@ -179,16 +195,20 @@ async function writeSnapshot(file: string, servers: Record<string, unknown>): Pr
   else await writeFile(file, text, { flag: 'wx' });
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time, keeping the order of results. */
+/**
+ * Runs `fn` over `items` with at most `limit` at a time, keeping the order of results; once `signal`
+ * aborts, no more items start (their results stay empty).
+ */
 async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,
+  signal?: AbortSignal,
 ): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && signal?.aborted !== true) {
       const index = next++;
       results[index] = await fn(items[index] as T);
     }

@@ -33,6 +33,8 @@ export interface SmokeServerInput {
   snapshotFile: string | undefined;
   update: boolean;
   parentEnv: NodeJS.ProcessEnv;
+  /** Ctrl-C: stop the server (and its tree) now; the checks still to run fail fast and are not reported. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -94,6 +96,7 @@ export async function smokeServer(
       instance = await Instance.start(spec, {
         onEvent: () => undefined,
         onSpawn: pidRecord.onSpawn,
+        ...(input.signal === undefined ? {} : { signal: input.signal }),
       });
     } catch (error) {
       await pidRecord.forget();
@@ -117,6 +120,10 @@ export async function smokeServer(
     return { report, surface: undefined };
   }
   const client = running.client;
+  const interrupt = (): void =>
+    void running.stop({ graceMs: 0, termMs: 1000 }).catch(() => undefined);
+  if (input.signal?.aborted) interrupt();
+  input.signal?.addEventListener('abort', interrupt, { once: true });
 
   // 2. capabilities: every declared kind lists.
   let surface: RawSurface | undefined;
@@ -283,6 +290,7 @@ export async function smokeServer(
           message: `exited in ${ms} ms after ${step === 'stdin' ? 'stdin closed' : 'SIGTERM'}${left}`,
         };
   });
+  input.signal?.removeEventListener('abort', interrupt);
   await pidRecord.forget();
 
   report.stderr = running.stderrTail.slice(-10);

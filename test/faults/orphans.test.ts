@@ -167,6 +167,27 @@ describe('every stop ends the whole tree', () => {
     await nothingUnder(dir);
   }, 60_000);
 
+  it('Ctrl-C during mcpx smoke stops the server and its whole tree, and exits 130', async () => {
+    const dir = await workspace({ tree: {} });
+    const smoke = spawn(process.execPath, [BIN, 'smoke'], {
+      cwd: dir,
+      env: { ...process.env, PATH: testPath(), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const smokePid = smoke.pid ?? -1;
+    let output = '';
+    smoke.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    smoke.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
+    const exited = new Promise<number | null>((resolve) => smoke.once('close', resolve));
+    await until('the tree under smoke', () => processesUnder(dir, [smokePid]).length >= 5, {
+      timeoutMs: 30_000,
+    });
+    smoke.kill('SIGINT');
+    expect(await exited, output).toBe(130);
+    expect(output).toContain('Interrupted: mcpx smoke stopped the servers it had started');
+    await nothingUnder(dir);
+  }, 60_000);
+
   it('after SIGKILL of mcpx smoke, the next mcpx dev reaps what it left', async () => {
     const dir = await workspace({ tree: {} });
     const smoke = spawn(process.execPath, [BIN, 'smoke'], {
