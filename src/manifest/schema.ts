@@ -93,23 +93,18 @@ export const SmokeCaseSchema = z
 
 export type SmokeCase = z.infer<typeof SmokeCaseSchema>;
 
+/** A start or stop timeout: at least 100 ms, at most 10 minutes. */
+const TimeoutMs = z.int().min(100).max(600_000).optional();
+
 export const SmokeEntrySchema = z
   .strictObject({
     cases: z.array(SmokeCaseSchema).optional().describe('Example calls and what they must return.'),
-    startTimeout: z
-      .int()
-      .min(100)
-      .max(600_000)
-      .optional()
-      .describe(
-        "Milliseconds `mcpx smoke` gives the whole start (default: the server's `startTimeout`, else 30000).",
-      ),
-    stopTimeout: z
-      .int()
-      .min(100)
-      .max(600_000)
-      .optional()
-      .describe('Milliseconds to stop after stdin closes and SIGTERM (default 5000).'),
+    startTimeout: TimeoutMs.describe(
+      "Milliseconds `mcpx smoke` gives the whole start (default: the server's `startTimeout`, else 30000).",
+    ),
+    stopTimeout: TimeoutMs.describe(
+      'Milliseconds to stop after stdin closes and SIGTERM (default 5000).',
+    ),
   })
   .describe('What `mcpx smoke` checks for this server.');
 
@@ -178,14 +173,9 @@ export const ServerEntrySchema = z
       .regex(/^\/[^\s?#]*$/, 'a URL path starting with "/"')
       .optional()
       .describe(`Endpoint path of an HTTP server that mcpx starts (default ${DEFAULT_HTTP_PATH}).`),
-    startTimeout: z
-      .int()
-      .min(100)
-      .max(600_000)
-      .optional()
-      .describe(
-        'Milliseconds from spawn to ready (initialize done, primitives listed) in `mcpx dev` and `mcpx smoke` (default 30000); `smoke.startTimeout` overrides it for smoke.',
-      ),
+    startTimeout: TimeoutMs.describe(
+      'Milliseconds from spawn to ready (initialize done, primitives listed) in `mcpx dev` and `mcpx smoke` (default 30000); `smoke.startTimeout` overrides it for smoke.',
+    ),
     health: HealthSchema.optional(),
     smoke: SmokeEntrySchema.optional(),
   })
