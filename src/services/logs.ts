@@ -29,6 +29,8 @@ export interface LogsResult {
   /** The manifest's server names and `mcpx`, for aligning the server column before any event. */
   names: string[];
   events: LogEvent[];
+  /** Warnings about the request (a --server name the manifest does not know). */
+  notices: string[];
 }
 
 export interface FollowResult extends Omit<LogsResult, 'events'> {
@@ -38,14 +40,22 @@ export interface FollowResult extends Omit<LogsResult, 'events'> {
 
 /** The last `options.last` matching events of the workspace. */
 export async function readLogEvents(options: LogsOptions): Promise<LogsResult> {
-  const { root, logDir, names, filter } = await prepare(options);
-  if (!(await hasLogs(logDir))) {
+  const { root, logDir, names, filter, unknown } = await prepare(options);
+  const stored = await hasLogs(logDir);
+  for (const name of unknown) {
+    // Filtering by a name that is nowhere would print nothing and leave the user guessing.
+    const events = stored
+      ? await readLogs({ dir: logDir, filter: { servers: [name] }, last: 1 })
+      : [];
+    if (events.length === 0) throw unknownServer(name, names);
+  }
+  if (!stored) {
     throw new McpxError(`No logs in ${logDir} yet.`, {
       hint: 'start the cluster with `mcpx dev`, which writes them, or wait for them with `mcpx logs --follow`',
     });
   }
   const events = await readLogs({ dir: logDir, filter, last: options.last });
-  return { root, logDir, names, events };
+  return { root, logDir, names, events, notices: [] };
 }
 
 /**
@@ -55,7 +65,7 @@ export async function readLogEvents(options: LogsOptions): Promise<LogsResult> {
 export async function followLogEvents(
   options: LogsOptions & { signal: AbortSignal; pollMs?: number },
 ): Promise<FollowResult> {
-  const { root, logDir, names, filter } = await prepare(options);
+  const { root, logDir, names, filter, unknown } = await prepare(options);
   const events = followLogs({
     dir: logDir,
     filter,
@@ -63,12 +73,28 @@ export async function followLogEvents(
     signal: options.signal,
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
   });
-  return { root, logDir, names, events };
+  // Following waits for events that may yet come, so an unknown name is a warning, not an error.
+  const notices = unknown.map(
+    (name) =>
+      `no server named ${JSON.stringify(name)} in the manifest; waiting for its events anyway (known: ${names.join(', ')})`,
+  );
+  return { root, logDir, names, events, notices };
 }
 
-async function prepare(
-  options: LogsOptions,
-): Promise<{ root: string; logDir: string; names: string[]; filter: LogFilter }> {
+function unknownServer(name: string, names: readonly string[]): McpxError {
+  return new McpxError(
+    `No server named ${JSON.stringify(name)} in the manifest, and no stored events from one.`,
+    { hint: `use names from: ${names.join(', ')}` },
+  );
+}
+
+async function prepare(options: LogsOptions): Promise<{
+  root: string;
+  logDir: string;
+  names: string[];
+  filter: LogFilter;
+  unknown: string[];
+}> {
   const filter: LogFilter = {
     servers: options.servers,
     level: options.level === undefined ? undefined : parseLevel(options.level),
@@ -80,17 +106,12 @@ async function prepare(
   // manifest must not keep them from being read: then the column widens as servers appear.
   const workspace = await loadWorkspace(root).catch(() => undefined);
   const servers = workspace === undefined ? [] : Object.keys(workspace.manifest.mcpServers);
-  const unknown = (options.servers ?? []).filter(
-    (name) => name !== CLUSTER && !servers.includes(name),
-  );
-  if (workspace !== undefined && unknown.length > 0) {
-    // Filtering by a mistyped name would print nothing, or wait forever with --follow.
-    throw new McpxError(
-      `No server named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${workspace.file}.`,
-      { hint: `use names from: ${[...servers, CLUSTER].join(', ')}` },
-    );
-  }
-  return { root, logDir: logsDir(root), names: [CLUSTER, ...servers], filter };
+  // A name the manifest does not have: mistyped, or a server removed since (its events remain).
+  const unknown =
+    workspace === undefined
+      ? []
+      : (options.servers ?? []).filter((name) => name !== CLUSTER && !servers.includes(name));
+  return { root, logDir: logsDir(root), names: [CLUSTER, ...servers], filter, unknown };
 }
 
 function parseLevel(text: string): LogEvent['level'] {

@@ -94,7 +94,7 @@ const CASES: Case[] = [
     name: 'logs of a server named toString that does not exist',
     args: ['logs', '--server', 'toString'],
     exit: 2,
-    says: 'No server named "toString"',
+    says: 'No server named "toString" in the manifest, and no stored events from one.',
   },
   // Names and paths.
   ...['dist', 'node_modules', 'coverage'].map((name): Case => ({
