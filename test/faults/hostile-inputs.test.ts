@@ -157,6 +157,16 @@ const CASES: Case[] = [
   },
   // Files that are not what they seem.
   {
+    name: 'servers is a file',
+    args: ['new', 'server', 'x', '-r', 'tools', '-t', 'stdio', '--no-install'],
+    setup: async (ws) => {
+      await rm(join(ws, 'servers'), { recursive: true });
+      await writeFile(join(ws, 'servers'), 'not a folder');
+    },
+    exit: 2,
+    says: 'servers is not a folder',
+  },
+  {
     name: 'init onto an existing file',
     args: ['init', 'mcpx.json'],
     exit: 2,
