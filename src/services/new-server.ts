@@ -61,7 +61,7 @@ export async function newServer(
   options: NewServerOptions,
   runSteps: StepRunner = runStepsQuietly,
 ): Promise<NewServerResult> {
-  let workspace = await loadWorkspace(options.dir);
+  const workspace = await loadWorkspace(options.dir);
   const root = workspace.root;
   const path = `servers/${options.name}`;
   const target = join(root, path);
@@ -148,7 +148,6 @@ export async function newServer(
             assertNameFree(current, options.name);
             return [{ path: ['mcpServers', options.name], value: orderedEntry(entry) }];
           });
-          workspace = written;
           undo.push(() => undoManifestEdit(written, ['mcpServers', options.name]));
           throwIfAborted(options.signal);
         },
