@@ -67,6 +67,14 @@ const FILE_SYSTEM_REFUSALS: Record<string, { what: string; hint: string }> = {
     what: 'the operation is not permitted',
     hint: 'check the owner and mode of that path (ls -l)',
   },
+  ENOTDIR: {
+    what: 'a part of that path is a file, not a folder',
+    hint: 'move that file away, or point mcpx at another folder',
+  },
+  EISDIR: {
+    what: 'it is a folder, not a file',
+    hint: 'move that folder away, or name a file',
+  },
 };
 
 /**

@@ -91,6 +91,7 @@ Filters combine: --server, --level, --since and --grep all have to match.`;
     process.once('SIGTERM', onSignal);
     try {
       const result = await followLogEvents({ ...options, signal: stop.signal });
+      for (const notice of result.notices) this.logToStderr(`warning: ${notice}`);
       await this.print(result.events, result, stop);
     } finally {
       process.off('SIGINT', onSignal);

@@ -65,18 +65,18 @@ export async function withFileLock<T>(
   options: LockOptions,
   fn: () => Promise<T>,
 ): Promise<T> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   const me = JSON.stringify({ pid: process.pid, start: processStart(process.pid) });
   let delay = 5;
   for (;;) {
     const handle = await open(file, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EEXIST') return undefined;
-      if (error.code === 'ENOENT') return null; // another holder removed the folder it made
+      // No folder yet, or the last holder removed it as it left.
+      if (error.code === 'ENOENT') return null;
       throw error;
     });
     if (handle === null) {
-      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await makeFolder(dirname(file), deadline);
       continue;
     }
     if (handle !== undefined) {
@@ -111,6 +111,21 @@ export async function withFileLock<T>(
     // it (logs, the next holder's lock) stays.
     await rmdir(dirname(file)).catch(() => undefined);
   }
+}
+
+/**
+ * Creates the lock's folder. A recursive mkdir says ENOENT both when the folder went between its
+ * steps (the last holder removed it) and on a read-only file system; a plain mkdir tells which.
+ */
+async function makeFolder(dir: string, deadline: number): Promise<void> {
+  const mode = 0o700;
+  await mkdir(dir, { recursive: true, mode }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    await mkdir(dir, { mode }).catch((plain: NodeJS.ErrnoException) => {
+      if (plain.code === 'EEXIST' || (plain.code === 'ENOENT' && Date.now() < deadline)) return;
+      throw plain;
+    });
+  });
 }
 
 async function isStale(file: string, owner: Owner): Promise<boolean> {

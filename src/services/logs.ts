@@ -31,6 +31,8 @@ export interface LogsResult {
   /** Replicas per server in the manifest: labels are `name#i` only where there are several. */
   replicas: ReadonlyMap<string, number>;
   events: LogEvent[];
+  /** Warnings about the request (a --server name the manifest does not know). */
+  notices: string[];
 }
 
 export interface FollowResult extends Omit<LogsResult, 'events'> {
@@ -40,14 +42,22 @@ export interface FollowResult extends Omit<LogsResult, 'events'> {
 
 /** The last `options.last` matching events of the workspace. */
 export async function readLogEvents(options: LogsOptions): Promise<LogsResult> {
-  const { root, logDir, names, replicas, filter } = await prepare(options);
-  if (!(await hasLogs(logDir))) {
+  const { root, logDir, names, replicas, filter, unknown } = await prepare(options);
+  const stored = await hasLogs(logDir);
+  for (const name of unknown) {
+    // Filtering by a name that is nowhere would print nothing and leave the user guessing.
+    const events = stored
+      ? await readLogs({ dir: logDir, filter: { servers: [name] }, last: 1 })
+      : [];
+    if (events.length === 0) throw unknownServer(name, names);
+  }
+  if (!stored) {
     throw new McpxError(`No logs in ${logDir} yet.`, {
       hint: 'start the cluster with `mcpx dev`, which writes them, or wait for them with `mcpx logs --follow`',
     });
   }
   const events = await readLogs({ dir: logDir, filter, last: options.last });
-  return { root, logDir, names, replicas, events };
+  return { root, logDir, names, replicas, events, notices: [] };
 }
 
 /**
@@ -57,7 +67,7 @@ export async function readLogEvents(options: LogsOptions): Promise<LogsResult> {
 export async function followLogEvents(
   options: LogsOptions & { signal: AbortSignal; pollMs?: number },
 ): Promise<FollowResult> {
-  const { root, logDir, names, replicas, filter } = await prepare(options);
+  const { root, logDir, names, replicas, filter, unknown } = await prepare(options);
   const events = followLogs({
     dir: logDir,
     filter,
@@ -65,7 +75,19 @@ export async function followLogEvents(
     signal: options.signal,
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
   });
-  return { root, logDir, names, replicas, events };
+  // Following waits for events that may yet come, so an unknown name is a warning, not an error.
+  const notices = unknown.map(
+    (name) =>
+      `no server named ${JSON.stringify(name)} in the manifest; waiting for its events anyway (known: ${names.join(', ')})`,
+  );
+  return { root, logDir, names, replicas, events, notices };
+}
+
+function unknownServer(name: string, names: readonly string[]): McpxError {
+  return new McpxError(
+    `No server named ${JSON.stringify(name)} in the manifest, and no stored events from one.`,
+    { hint: `use names from: ${names.join(', ')}` },
+  );
 }
 
 async function prepare(options: LogsOptions): Promise<{
@@ -74,6 +96,7 @@ async function prepare(options: LogsOptions): Promise<{
   names: string[];
   replicas: ReadonlyMap<string, number>;
   filter: LogFilter;
+  unknown: string[];
 }> {
   const filter: LogFilter = {
     servers: options.servers,
@@ -92,22 +115,18 @@ async function prepare(options: LogsOptions): Promise<{
           ([name, e]) => [name, e.replicas ?? 1] as const,
         );
   const known = servers.map(([name]) => name);
-  const unknown = (options.servers ?? []).filter(
-    (name) => name !== CLUSTER && !known.includes(name),
-  );
-  if (workspace !== undefined && unknown.length > 0) {
-    // Filtering by a mistyped name would print nothing, or wait forever with --follow.
-    throw new McpxError(
-      `No server named ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${workspace.file}.`,
-      { hint: `use names from: ${[...known, CLUSTER].join(', ')}` },
-    );
-  }
+  // A name the manifest does not have: mistyped, or a server removed since (its events remain).
+  const unknown =
+    workspace === undefined
+      ? []
+      : (options.servers ?? []).filter((name) => name !== CLUSTER && !known.includes(name));
   return {
     root,
     logDir: logsDir(root),
     names: [CLUSTER, ...known],
     replicas: new Map(servers),
     filter,
+    unknown,
   };
 }
 

@@ -61,7 +61,7 @@ export async function newServer(
   options: NewServerOptions,
   runSteps: StepRunner = runStepsQuietly,
 ): Promise<NewServerResult> {
-  let workspace = await loadWorkspace(options.dir);
+  const workspace = await loadWorkspace(options.dir);
   const root = workspace.root;
   const path = `servers/${options.name}`;
   const target = join(root, path);
@@ -79,7 +79,16 @@ export async function newServer(
   };
   const undo = new Undo();
   const serversDir = join(root, 'servers');
-  if (!(await exists(serversDir))) undo.push(() => rmdir(serversDir));
+  const serversKind = await lstat(serversDir).then(
+    (info) => (info.isDirectory() ? 'folder' : 'other'),
+    () => 'missing',
+  );
+  if (serversKind === 'other') {
+    throw new McpxError(`${serversDir} is not a folder; new servers go into servers/<name>.`, {
+      hint: 'move that file away and run the command again',
+    });
+  }
+  if (serversKind === 'missing') undo.push(() => rmdir(serversDir));
   let staged: StagedCopy | undefined;
   const lock = join(root, 'package-lock.json');
   const link = join(root, 'node_modules', ...packageName.split('/'));
@@ -139,7 +148,6 @@ export async function newServer(
             assertNameFree(current, options.name);
             return [{ path: ['mcpServers', options.name], value: orderedEntry(entry) }];
           });
-          workspace = written;
           undo.push(() => undoManifestEdit(written, ['mcpServers', options.name]));
           throwIfAborted(options.signal);
         },

@@ -94,7 +94,7 @@ const CASES: Case[] = [
     name: 'logs of a server named toString that does not exist',
     args: ['logs', '--server', 'toString'],
     exit: 2,
-    says: 'No server named "toString"',
+    says: 'No server named "toString" in the manifest, and no stored events from one.',
   },
   // Names and paths.
   ...['dist', 'node_modules', 'coverage'].map((name): Case => ({
@@ -157,6 +157,16 @@ const CASES: Case[] = [
   },
   // Files that are not what they seem.
   {
+    name: 'servers is a file',
+    args: ['new', 'server', 'x', '-r', 'tools', '-t', 'stdio', '--no-install'],
+    setup: async (ws) => {
+      await rm(join(ws, 'servers'), { recursive: true });
+      await writeFile(join(ws, 'servers'), 'not a folder');
+    },
+    exit: 2,
+    says: 'servers is not a folder',
+  },
+  {
     name: 'init onto an existing file',
     args: ['init', 'mcpx.json'],
     exit: 2,
@@ -192,7 +202,7 @@ const CASES: Case[] = [
     name: 'a made-up level',
     args: ['logs', '--level', 'loud'],
     exit: 2,
-    says: 'Expected --level=loud to be one of',
+    says: '--level does not take "loud"',
   },
   {
     name: 'a --grep that is no regular expression',
