@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import { ExitCode, McpxError, isMcpxError } from '../errors.js';
 import { type Workspace, loadWorkspace } from '../manifest/load.js';
 import { DEFAULT_HEALTH, type ServerEntry, transportOf } from '../manifest/schema.js';
+import { unsetEnvNames } from '../manifest/env.js';
 import { selectServers } from '../manifest/select.js';
 import { CLUSTER, type LogEvent } from '../logs/event.js';
 import { type Clock, systemClock } from './clock.js';
@@ -125,6 +126,7 @@ export class Supervisor {
         `stopped ${record.processes} process${record.processes === 1 ? '' : 'es'}${record.server === undefined ? '' : ` of ${record.server} (pid ${record.pid})`} left running by an earlier mcpx that exited without stopping ${record.processes === 1 ? 'it' : 'them'}`,
       );
     }
+    await this.#warnUnsetEnv([...this.#settings.keys()]);
     const started = this.#clock.now();
     await Promise.all(this.replicas.map((replica) => replica.start()));
     const ready = this.replicas.filter((r) => r.state === 'ready').length;
@@ -231,6 +233,7 @@ export class Supervisor {
     this.#leaving.add(stopped);
     await stopped.finally(() => this.#leaving.delete(stopped));
 
+    await this.#warnUnsetEnv([...plan.added, ...plan.changed.map((c) => c.name)]);
     const fresh: Replica[] = [];
     for (const name of [...plan.added, ...plan.changed.map((c) => c.name)]) {
       const entry = after.get(name)?.entry;
@@ -313,6 +316,21 @@ export class Supervisor {
       'info',
       `stopped ${this.replicas.length} server${this.replicas.length === 1 ? '' : 's'}`,
     );
+  }
+
+  /** A `${VAR}` in env or headers that is unset here starts the server with "" for it: say so. */
+  async #warnUnsetEnv(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const entry = this.#settings.get(name)?.entry;
+      if (entry === undefined) continue;
+      for (const variable of unsetEnvNames(entry, this.options.parentEnv ?? process.env)) {
+        await this.#note(
+          'warning',
+          `env uses \${${variable}}, which is not set here; the server gets "" for it`,
+          name,
+        );
+      }
+    }
   }
 
   async #note(level: LogEvent['level'], msg: string, server = CLUSTER): Promise<void> {

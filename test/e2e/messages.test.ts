@@ -35,7 +35,11 @@ describe('a cluster with replicas, a remote server and a Python server', () => {
     const port = await freePort();
     const dir = await workspace({
       mcpServers: {
-        single: { command: 'node', args: [GOOD] },
+        single: {
+          command: 'node',
+          args: [GOOD],
+          env: { TOKEN: '${MCPX_TEST_NEVER_SET}', LEVEL: '${MCPX_TEST_NEVER_SET:-info}' },
+        },
         multi: { command: 'node', args: [GOOD], replicas: 2 },
         remote: { url: `http://127.0.0.1:${port}/mcp` },
         // Prints to stdout and exits: a Python server that never gets as far as initialize.
@@ -46,6 +50,12 @@ describe('a cluster with replicas, a remote server and a Python server', () => {
     devs.push(dev);
     // 4 servers, 5 replicas: single and both of multi start; remote and py do not.
     await dev.waitFor(/mcpx +\| 2 of 4 servers ready \(3 of 5 replicas\) in \d+ ms/, 60_000);
+    // An unset ${VAR} without a default is said once, before the server starts; one with a default is not.
+    const unset = dev.lines.filter((line) => /MCPX_TEST_NEVER_SET/.test(line));
+    expect(unset).toHaveLength(1);
+    expect(unset[0]).toMatch(
+      /single +\| env uses \$\{MCPX_TEST_NEVER_SET\}, which is not set here; the server gets "" for it$/,
+    );
     const connecting = await dev.waitFor(/remote +\| .*connecting to http/);
     expect(connecting).toMatch(/\| connecting to http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     const advice = await dev.waitFor(/py +\| wrote to stdout/);
