@@ -141,7 +141,8 @@ export function startRawServer(
         capabilities: {},
         clientInfo: { name: options.clientName, version: '0.0.0' },
       };
-      const response = await request('initialize', params, timeoutMs);
+      // The first request waits for the process to start too (Node, the SDK): slow on a loaded machine.
+      const response = await request('initialize', params, timeoutMs ?? 20_000);
       write({ method: 'notifications/initialized' });
       return response;
     },
