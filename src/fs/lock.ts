@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { McpxError } from '../errors.js';
+import { processStartTime } from '../supervisor/process-tree.js';
 
 /** Who holds a lock: the pid, and that process's start time, so a reused pid is not mistaken for it. */
 interface Owner {
@@ -9,28 +9,14 @@ interface Owner {
   start: string | undefined;
 }
 
-/**
- * The start time of a process as the kernel counts it (Linux: /proc/<pid>/stat field 22), or
- * undefined where there is no /proc. Together with the pid it names one process for good.
- */
-function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses; the fields after it do not.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-function alive(owner: Owner): boolean {
+async function alive(owner: Owner): Promise<boolean> {
   try {
     process.kill(owner.pid, 0);
   } catch (error) {
     // EPERM: it exists but belongs to someone else; that still holds the lock.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  return owner.start === undefined || processStart(owner.pid) === owner.start;
+  return owner.start === undefined || (await processStartTime(owner.pid)) === owner.start;
 }
 
 async function readOwner(file: string): Promise<Owner | undefined> {
@@ -66,7 +52,7 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  const me = JSON.stringify({ pid: process.pid, start: processStart(process.pid) });
+  const me = JSON.stringify({ pid: process.pid, start: await processStartTime(process.pid) });
   let delay = 5;
   for (;;) {
     const handle = await open(file, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
@@ -129,7 +115,7 @@ async function makeFolder(dir: string, deadline: number): Promise<void> {
 }
 
 async function isStale(file: string, owner: Owner): Promise<boolean> {
-  if (owner.pid !== 0) return !alive(owner);
+  if (owner.pid !== 0) return !(await alive(owner));
   // Unreadable content: stale only once it is old enough that no writer can still be writing it.
   const mtime = await stat(file).then(
     (s) => s.mtimeMs,
