@@ -117,7 +117,10 @@ it('installed from the tarball, init records it; the workspace runs its CI workf
     ws,
   );
   expect(server.exitCode, String(server.stderr)).toBe(0);
-  const install = await npm(['install'], ws);
+  // Third-party versions as of a fixed day: what is under test is mcpx's workflow, not the
+  // ecosystem's newest releases. vite 8.4.0 (2026-11-26, pulled in by vitest) added an optional
+  // dependency this registry does not serve: `npm install` skips it, then `npm ci` refuses the lock.
+  const install = await npm(['install', '--before', '2026-11-20'], ws);
   expect(install.exitCode, String(install.stderr)).toBe(0);
   expect(existsSync(join(ws, 'node_modules', 'mcpx', 'schema', 'mcpx.schema.json'))).toBe(true);
 
