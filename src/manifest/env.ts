@@ -4,7 +4,9 @@ import type { ServerEntry } from './schema.js';
 /**
  * What every server gets from the parent environment: enough to find programs and behave like a
  * normal process, nothing that carries secrets. The same list the MCP SDK's stdio client uses, plus
- * locale, time zone and temp dir.
+ * locale, time zone and temp dir, and where the machine's extra TLS certificates are (file paths,
+ * not secrets): behind a proxy with its own CA, `npx -y some-server` and any server that calls an
+ * HTTPS API fail without them. Proxy URLs are not passed, since they may hold credentials.
  */
 export const BASE_ENV_NAMES = [
   'HOME',
@@ -17,6 +19,9 @@ export const BASE_ENV_NAMES = [
   'LC_ALL',
   'TZ',
   'TMPDIR',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
 ] as const;
 
 /**

@@ -12,6 +12,23 @@ describe('serverEnvironment', () => {
     });
   });
 
+  it("passes where the machine's extra TLS certificates are, not proxy URLs", () => {
+    const tls = {
+      ...parent,
+      NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem',
+      SSL_CERT_FILE: '/etc/ssl/certs/ca.pem',
+      SSL_CERT_DIR: '/etc/ssl/certs',
+      HTTPS_PROXY: 'http://user:pass@proxy:3128',
+    };
+    expect(serverEnvironment({}, resolveRoles().get('tools'), tls)).toEqual({
+      PATH: '/bin',
+      HOME: '/h',
+      NODE_EXTRA_CA_CERTS: '/etc/ssl/corp.pem',
+      SSL_CERT_FILE: '/etc/ssl/certs/ca.pem',
+      SSL_CERT_DIR: '/etc/ssl/certs',
+    });
+  });
+
   it('adds what the role passes through and what the entry sets, with ${} expansion', () => {
     const role = resolveRoles({
       search: { primitives: ['tools'], env: ['API_KEY', 'MISSING'] },
