@@ -9,7 +9,7 @@ import { CLUSTER, type LogEvent } from '../logs/event.js';
 import { type Clock, systemClock } from './clock.js';
 import type { InstanceEvent } from './instance.js';
 import { PidFiles } from './pidfiles.js';
-import { type WatchedServer, watchServers } from './policies/reload-on-change.js';
+import { type FileWatch, type WatchedServer, watchServers } from './policies/reload-on-change.js';
 import {
   type ServerSettings,
   describePlan,
@@ -41,8 +41,6 @@ export interface SupervisorOptions {
   onWorkspace?: (workspace: Workspace) => void;
 }
 
-type Watcher = { close(): Promise<void>; ready: Promise<void> };
-
 /**
  * The cluster: a Replica per server replica, composed with the policies, the pid files and the file
  * watcher. It knows nothing of terminals or oclif; `mcpx dev` renders its events and snapshot.
@@ -51,8 +49,8 @@ export class Supervisor {
   readonly replicas: Replica[] = [];
   readonly startedAt = new Date();
   readonly pidFiles: PidFiles;
-  #watcher: Watcher | undefined;
-  #manifestWatcher: Watcher | undefined;
+  #watcher: FileWatch | undefined;
+  #manifestWatcher: FileWatch | undefined;
   #debounceMs = 100;
   /** The manifest as last read, and the servers it asks for: what an edit is compared with. */
   #workspace: Workspace;

@@ -4,20 +4,17 @@
  * for twice, so that some runs must fail. --no-install: the race is in the manifest edit, and 50
  * npm installs would not finish on 2 cores.
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type CliResult, mcpx } from '../helpers/cli.js';
+import { initWorkspace } from '../helpers/workspace.js';
 
 let base: string;
 let ws: string;
 
 beforeAll(async () => {
-  base = await mkdtemp(join(tmpdir(), 'mcpx-race-'));
-  ws = join(base, 'ws');
-  const init = await mcpx(['init', 'ws'], { cwd: base });
-  expect(init.exitCode, init.stderr).toBe(0);
+  ({ base, ws } = await initWorkspace('mcpx-race-'));
 });
 
 afterAll(async () => {

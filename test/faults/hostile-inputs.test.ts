@@ -4,13 +4,14 @@
  * every file of the workspace (and of any folder outside it that the case points at) as it was.
  */
 import { execa } from 'execa';
-import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mcpx, testPath } from '../helpers/cli.js';
 import { snapshotTree } from '../helpers/tree.js';
+import { initWorkspace } from '../helpers/workspace.js';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/${name}.ts`, import.meta.url));
@@ -228,10 +229,7 @@ let base: string;
 let template: string;
 
 beforeAll(async () => {
-  base = await mkdtemp(join(tmpdir(), 'mcpx-hostile-'));
-  template = join(base, 'template');
-  const init = await mcpx(['init', 'template'], { cwd: base });
-  expect(init.exitCode, init.stderr).toBe(0);
+  ({ base, ws: template } = await initWorkspace('mcpx-hostile-', 'template'));
   const server = await mcpx(['new', 'server', 's1', '-r', 'tools', '-t', 'stdio', '--no-install'], {
     cwd: template,
   });

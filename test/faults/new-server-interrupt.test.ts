@@ -6,22 +6,19 @@
  */
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BIN, mcpx, testPath } from '../helpers/cli.js';
+import { BIN, testPath } from '../helpers/cli.js';
 import { snapshotTree } from '../helpers/tree.js';
 import { until } from '../helpers/until.js';
+import { initWorkspace } from '../helpers/workspace.js';
 
 let base: string;
 let ws: string;
 
 beforeAll(async () => {
-  base = await mkdtemp(join(tmpdir(), 'mcpx-interrupt-'));
-  ws = join(base, 'ws');
-  const init = await mcpx(['init', 'ws'], { cwd: base });
-  expect(init.exitCode, init.stderr).toBe(0);
+  ({ base, ws } = await initWorkspace('mcpx-interrupt-'));
   const pkgFile = join(ws, 'package.json');
   const pkg = JSON.parse(await readFile(pkgFile, 'utf8'));
   // No registry packages (the test needs no network); the script says it runs, then waits.

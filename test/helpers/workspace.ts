@@ -21,6 +21,21 @@ export async function fixtureWorkspace(servers: Record<string, unknown>): Promis
   return dir;
 }
 
+/**
+ * `mcpx init <name>` in a new temp folder, as a user starts: `base` is the folder (the caller
+ * removes it), `ws` the workspace in it.
+ */
+export async function initWorkspace(
+  prefix: string,
+  name = 'ws',
+): Promise<{ base: string; ws: string }> {
+  const base = await mkdtemp(join(tmpdir(), prefix));
+  const init = await mcpx(['init', name], { cwd: base });
+  if (init.exitCode !== 0)
+    throw new Error(`mcpx init ${name} exited ${init.exitCode}: ${init.stderr}`);
+  return { base, ws: join(base, name) };
+}
+
 export async function removeWorkspaces(): Promise<void> {
   for (const dir of made.splice(0)) await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 }

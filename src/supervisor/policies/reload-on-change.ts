@@ -25,7 +25,7 @@ export async function watchServers(
   servers: readonly WatchedServer[],
   onChange: (names: Set<string>) => void,
   options: { debounceMs?: number; clock?: Clock } = {},
-): Promise<{ close(): Promise<void>; ready: Promise<void> }> {
+): Promise<FileWatch> {
   const { watch } = await import('chokidar');
   // Leading: a save reloads at once; more saves within the window supersede that reload.
   const debouncer = new Debouncer<string>(
@@ -59,9 +59,22 @@ export async function watchServers(
   watcher.on('all', (_event, path) => {
     for (const name of owners(path)) debouncer.add(name);
   });
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return fileWatch(watcher, debouncer);
+}
+
+/** A running file watch: `ready` once chokidar has scanned, `close` stops it and its debouncer. */
+export interface FileWatch {
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The FileWatch of a chokidar watcher and the debouncer it feeds. */
+export function fileWatch(
+  watcher: { once(event: 'ready', listener: () => void): unknown; close(): Promise<void> },
+  debouncer: { cancel(): void },
+): FileWatch {
   return {
-    ready,
+    ready: new Promise<void>((resolve) => watcher.once('ready', () => resolve())),
     close: async () => {
       debouncer.cancel();
       await watcher.close();

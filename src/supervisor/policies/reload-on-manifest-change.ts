@@ -3,6 +3,7 @@ import type { Workspace } from '../../manifest/load.js';
 import type { ServerEntry } from '../../manifest/schema.js';
 import { type Clock, systemClock } from '../clock.js';
 import { Debouncer } from './debounce.js';
+import { type FileWatch, fileWatch } from './reload-on-change.js';
 
 /** What a server runs as: its entry, and the role definition the entry names (roles set env). */
 export interface ServerSettings {
@@ -94,7 +95,7 @@ export async function watchManifest(
   file: string,
   onChange: () => void,
   options: { debounceMs?: number; clock?: Clock } = {},
-): Promise<{ close(): Promise<void>; ready: Promise<void> }> {
+): Promise<FileWatch> {
   const { watch } = await import('chokidar');
   const target = resolve(file);
   const folder = dirname(target);
@@ -111,12 +112,5 @@ export async function watchManifest(
   watcher.on('all', (_event, path) => {
     if (resolve(path) === target) debouncer.add(basename(target));
   });
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  return {
-    ready,
-    close: async () => {
-      debouncer.cancel();
-      await watcher.close();
-    },
-  };
+  return fileWatch(watcher, debouncer);
 }
