@@ -37,23 +37,43 @@ export interface RotatedFile {
   ino: number;
 }
 
+/** A listing of the rotated files. */
+export interface RotatedListing {
+  /** The files that were still there to stat, oldest first. */
+  files: RotatedFile[];
+  /**
+   * The highest number among the names listed, stat'ed or not (pruned since); 0 for none. Names
+   * only ever grow (the writer numbers each rotated file one more than the last), so two listings
+   * with the same `newest` mean no rotation came between them.
+   */
+  newest: number;
+}
+
 /**
  * The rotated files in `dir`, oldest first, with their inodes. A file removed between listing and
- * stat (pruned by the writer) is left out; a missing folder has none.
+ * stat (pruned by the writer) is left out of `files`; a missing folder has none.
  */
-export async function listRotated(dir: string): Promise<RotatedFile[]> {
+export async function readRotated(dir: string): Promise<RotatedListing> {
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw error;
   });
+  let newest = 0;
   const files = await Promise.all(
     names.map(async (name): Promise<RotatedFile | undefined> => {
-      const seq = ROTATED.exec(name)?.[1];
-      if (seq === undefined) return undefined;
+      const digits = ROTATED.exec(name)?.[1];
+      if (digits === undefined) return undefined;
+      const seq = Number(digits);
+      newest = Math.max(newest, seq);
       const path = join(dir, name);
       const stats = await stat(path).catch(() => undefined);
-      return stats === undefined ? undefined : { seq: Number(seq), path, ino: stats.ino };
+      return stats === undefined ? undefined : { seq, path, ino: stats.ino };
     }),
   );
-  return files.filter((f) => f !== undefined).sort((a, b) => a.seq - b.seq);
+  return { files: files.filter((f) => f !== undefined).sort((a, b) => a.seq - b.seq), newest };
+}
+
+/** `readRotated(dir).files`. */
+export async function listRotated(dir: string): Promise<RotatedFile[]> {
+  return (await readRotated(dir)).files;
 }

@@ -78,7 +78,7 @@ export class LogStore {
   static async open(options: LogStoreOptions): Promise<LogStore> {
     for (const [name, value, min] of [
       ['maxFileBytes', options.maxFileBytes, 1],
-      ['maxFiles', options.maxFiles, 0],
+      ['maxFiles', options.maxFiles, 1],
       ['highWaterMark', options.highWaterMark, 1],
     ] as const) {
       if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
@@ -92,11 +92,11 @@ export class LogStore {
     const rotated = await listRotated(options.dir);
     const seq = rotated.at(-1)?.seq ?? 0;
     const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
-    await Promise.all(
-      rotated
-        .slice(0, Math.max(0, rotated.length - maxFiles))
-        .map((f) => rm(f.path, { force: true })),
-    );
+    // Oldest first, one at a time, as rotation prunes: a follower takes a file that is gone while
+    // older ones are there for a sign that the logs were cleared and numbering started again.
+    for (const file of rotated.slice(0, Math.max(0, rotated.length - maxFiles))) {
+      await rm(file.path, { force: true });
+    }
     await Promise.all(rotated.map((f) => chmod(f.path, PRIVATE_FILE).catch(() => undefined)));
     const handle = await open(join(options.dir, CURRENT_FILE), 'a+', PRIVATE_FILE);
     try {
