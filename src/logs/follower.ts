@@ -122,12 +122,12 @@ function gapEvent(files: number): LogEvent {
 }
 
 /**
- * Whether the numbering started again since `held`, no longer listed, was opened: its number or
- * older ones name files now (the writer prunes oldest first, so a file pruned in the normal course
- * goes after every file older than it).
+ * Whether the logs were cleared since `held`, no longer listed, was opened (and a writer may be
+ * numbering anew). Pruned in the normal course, a file goes after every older one and before
+ * none of the newer ones: so older numbers listed, or no newer name at all, mean it was deleted.
  */
 function startedAgain(listing: RotatedListing, held: Held): boolean {
-  return listing.files.some((f) => f.seq <= held.seq);
+  return listing.newest <= held.seq || listing.files.some((f) => f.seq <= held.seq);
 }
 
 /** Reads forward from where the snapshot ended, one chunk per call, across rotations. */

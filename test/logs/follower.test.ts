@@ -5,12 +5,12 @@
  * real concurrency by test/faults/follow-rotation.test.ts; here each answer of openCurrent is
  * produced on purpose.
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/logs/event.js';
 import { CURRENT_FILE, readRotated, rotatedName } from '../../src/logs/files.js';
-import { openCurrent } from '../../src/logs/follower.js';
+import { Follower, openCurrent } from '../../src/logs/follower.js';
 import { followLogs } from '../../src/logs/read.js';
 import { LogStore } from '../../src/logs/store.js';
 import { until } from '../helpers/until.js';
@@ -110,5 +110,40 @@ describe('a follower whose writer starts numbering again', () => {
     await done;
     expect(got.filter((e) => e.server === 'mcpx')).toEqual([]);
     expect(numbers(got)).toEqual([19, ...range(40, 100)]);
+  });
+
+  it('that sees the folder empty first, reads the new writer from its first file', async () => {
+    const dir = await temp.make();
+    const first = await LogStore.open({ dir, maxFileBytes: 300, maxFiles: 3 });
+    for (const i of range(20)) await first.write(event(i));
+    await first.close();
+    const handle = await open(join(dir, CURRENT_FILE), 'r');
+    const { ino, size } = await handle.stat();
+    const newest = (await readRotated(dir)).newest;
+    const follower = new Follower(
+      dir,
+      { afterSeq: newest + 1, live: { handle, ino, end: size } },
+      64,
+    );
+    try {
+      await rm(dir, { recursive: true, force: true });
+      // At the end of the file it holds, with nothing in the folder: the logs were cleared.
+      expect(await follower.next()).toBeUndefined();
+      const second = await LogStore.open({ dir, maxFileBytes: 300, maxFiles: 100 });
+      for (const i of range(40, 100)) await second.write(event(i));
+      await second.close();
+      const got: LogEvent[] = [];
+      for (
+        let events = await follower.next();
+        events !== undefined;
+        events = await follower.next()
+      ) {
+        got.push(...events);
+      }
+      expect(got.filter((e) => e.server === 'mcpx')).toEqual([]);
+      expect(numbers(got)).toEqual(range(40, 100));
+    } finally {
+      await follower.close();
+    }
   });
 });
