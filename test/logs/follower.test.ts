@@ -9,7 +9,12 @@ import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/logs/event.js';
-import { CURRENT_FILE, readRotated, rotatedName } from '../../src/logs/files.js';
+import {
+  CURRENT_FILE,
+  type RotatedListing,
+  readRotated,
+  rotatedName,
+} from '../../src/logs/files.js';
 import { Follower, openCurrent } from '../../src/logs/follower.js';
 import { followLogs } from '../../src/logs/read.js';
 import { LogStore } from '../../src/logs/store.js';
@@ -29,17 +34,24 @@ async function folder(seqs: readonly number[]): Promise<string> {
   return dir;
 }
 
+/** What openCurrent answers: the number it gives current.jsonl (the file closed again), or why not. */
+async function numberOf(
+  dir: string,
+  afterSeq: number,
+  before?: RotatedListing,
+): Promise<number | 'rotating' | undefined> {
+  const current = await openCurrent(dir, before ?? (await readRotated(dir)), afterSeq);
+  if (typeof current !== 'object') return current;
+  await current.handle.close();
+  return current.seq;
+}
+
 describe('openCurrent', () => {
   it('numbers current.jsonl one after the newest rotated file, not after the last one read', async () => {
     // Files 3 to 6 came and went (pruned) since file 2 was read: the follower must not call
     // current.jsonl 3, or it would never say that 3 to 6 are missing.
     const dir = await folder([7, 8, 9]);
-    const current = await openCurrent(dir, await readRotated(dir), 2);
-    try {
-      expect(current).toMatchObject({ seq: 10 });
-    } finally {
-      if (typeof current === 'object') await current.handle.close();
-    }
+    expect(await numberOf(dir, 2)).toBe(10);
   });
 
   it('answers "rotating" when a rotation came between the listing before the open and after', async () => {
@@ -49,30 +61,20 @@ describe('openCurrent', () => {
     await rename(join(dir, CURRENT_FILE), join(dir, rotatedName(10)));
     await rm(join(dir, rotatedName(7)));
     await writeFile(join(dir, CURRENT_FILE), line(1001));
-    expect(await openCurrent(dir, before, 2)).toBe('rotating');
+    expect(await numberOf(dir, 2, before)).toBe('rotating');
     // Looked at again, it is known.
-    const current = await openCurrent(dir, await readRotated(dir), 2);
-    try {
-      expect(current).toMatchObject({ seq: 11 });
-    } finally {
-      if (typeof current === 'object') await current.handle.close();
-    }
+    expect(await numberOf(dir, 2)).toBe(11);
   });
 
   it('with no rotated file to count from, takes the one after the last read', async () => {
     const dir = await folder([]);
-    const current = await openCurrent(dir, await readRotated(dir), 4);
-    try {
-      expect(current).toMatchObject({ seq: 5 });
-    } finally {
-      if (typeof current === 'object') await current.handle.close();
-    }
+    expect(await numberOf(dir, 4)).toBe(5);
   });
 
   it('is undefined while there is no current.jsonl', async () => {
     const dir = await folder([1]);
     await rm(join(dir, CURRENT_FILE));
-    expect(await openCurrent(dir, await readRotated(dir), 0)).toBeUndefined();
+    expect(await numberOf(dir, 0)).toBeUndefined();
   });
 
   it('lists only numbered files, and their highest number as the newest', async () => {
