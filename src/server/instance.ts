@@ -3,7 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { parseStderrLine } from '../logs/parse-line.js';
 import { type Clock, sleep, systemClock } from '../supervisor/clock.js';
 import { describeConnectError } from './connect-error.js';
-import { portAnswers, portNotOwned, portTaken } from './port-owner.js';
+import { portNotOwned, portTaken, waitForPort } from './port-owner.js';
 import {
   type ExitInfo,
   type Launch,
@@ -322,13 +322,4 @@ async function checkPortOwner(
   if (members === undefined) return;
   const problem = await portNotOwned(port, members);
   if (problem !== undefined) throw new StartError(problem, undefined, stderr);
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-async function waitForPort(port: number, signal: AbortSignal, clock: Clock): Promise<void> {
-  for (;;) {
-    if (await portAnswers(port)) return;
-    // Refused connections cost microseconds; a short poll keeps this off a reload's critical path.
-    await sleep(clock, 5, signal);
-  }
 }
