@@ -12,10 +12,10 @@ export default class Smoke extends BaseCommand {
 2. capabilities: tools, resources, resource templates and prompts list as declared.
 3. role: the server exposes only what its role allows; read-only roles have only tools annotated readOnlyHint: true.
 4. names and schemas: tool names match ^[A-Za-z0-9_.-]{1,128}$, are unique, and fit in 64 characters with the client prefix (smoke.clientPrefix, default "mcp__{server}__"); every inputSchema and outputSchema compiles as JSON Schema. Tools without a description are a warning.
-5. clean stdout (stdio): nothing but JSON-RPC on stdout during the whole run.
-6. ping: answered.
-7. example calls: the cases under "smoke": {"cases": [...]} in the server's entry (or in mcpx.smoke.json) call a tool, read a resource or get a prompt, and check the result (not an error, text contains or matches, structuredContent contains); a tool's outputSchema is checked against what it returned.
-8. surface snapshot: compares the surface with mcpx.snapshot.json (write it with --update and commit it). Removed tools, prompts or resources, new required inputs and changed input or output types fail; additions pass.
+5. ping: answered.
+6. example calls: the cases under "smoke": {"cases": [...]} in the server's entry (or in mcpx.smoke.json) call a tool, read a resource or get a prompt, and check the result (not an error, text contains or matches, structuredContent contains); a tool's outputSchema is checked against what it returned.
+7. surface snapshot: compares the surface with mcpx.snapshot.json (write it with --update and commit it). Removed tools, prompts or resources, new required inputs and changed input or output types fail; additions pass.
+8. clean stdout (stdio): nothing but JSON-RPC on stdout during the whole run.
 9. stop: the server exits within smoke.stopTimeout (default 5 s) of stdin closing and SIGTERM.
 
 Exit codes: 0 all passed, 1 a check failed, 2 usage or manifest error, 4 a server could not be started or reached.`;

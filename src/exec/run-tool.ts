@@ -1,4 +1,5 @@
 import { McpxError } from '../errors.js';
+import { stopWithLadder } from '../server/stop-ladder.js';
 
 export interface RunToolOptions {
   cwd: string;
@@ -31,22 +32,22 @@ export async function runTool(
     // not pass SIGTERM on, and a script left running would hold the output pipe open.
     detached: true,
   });
-  const stop = (): void => {
-    const group = child.pid;
-    if (group === undefined) return;
-    try {
-      process.kill(-group, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-    setTimeout(() => {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // Gone after the SIGTERM.
-      }
-    }, 3000).unref();
-  };
+  // Nothing to close on stdin (it is ignored): the ladder starts at SIGTERM, to the whole group.
+  const stop = (): void =>
+    void stopWithLadder(
+      {
+        exited: child,
+        signal: (signal) => {
+          if (child.pid === undefined) return;
+          try {
+            process.kill(-child.pid, signal);
+          } catch {
+            // Already gone.
+          }
+        },
+      },
+      { graceMs: 0, termMs: 3000, killMs: 0 },
+    );
   if (options.signal?.aborted === true) stop();
   options.signal?.addEventListener('abort', stop, { once: true });
   child.all?.setEncoding('utf8');

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { McpxError } from '../errors.js';
-import { processStartTime } from '../supervisor/process-tree.js';
+import { processStartTime } from '../server/process-tree.js';
 
 /** Who holds a lock: the pid, and that process's start time, so a reused pid is not mistaken for it. */
 interface Owner {

@@ -1,18 +1,17 @@
 /** What `mcpx smoke` reports: per server, per check, a status, a time and a reason. */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
-export const CHECKS = [
-  'start',
-  'capabilities',
-  'role',
-  'names and schemas',
-  'clean stdout',
-  'ping',
-  'example calls',
-  'surface snapshot',
-  'stop',
-] as const;
-export type CheckName = (typeof CHECKS)[number];
+/** The checks, in the order they run and are reported (declared in src/smoke/checks/index.ts). */
+export type CheckName =
+  | 'start'
+  | 'capabilities'
+  | 'role'
+  | 'names and schemas'
+  | 'ping'
+  | 'example calls'
+  | 'surface snapshot'
+  | 'clean stdout'
+  | 'stop';
 
 export interface CheckResult {
   name: CheckName;

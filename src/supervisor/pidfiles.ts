@@ -1,7 +1,7 @@
 import { readFile, readdir, rm, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, systemClock } from './clock.js';
-import { endTree, processStartTime } from './process-tree.js';
+import { endTree, processStartTime } from '../server/process-tree.js';
 
 /**
  * A record of each process mcpx started, under `.mcpx/pids/`, so that a later `mcpx dev` can clean

@@ -14,9 +14,9 @@ import {
   type CrashLoopOptions,
   DEFAULT_CRASH_LOOP,
 } from './policies/crash-loop.js';
-import { describeConnectError } from './connect-error.js';
+import { describeConnectError } from '../server/connect-error.js';
 import { HealthCheck, type HealthOptions } from './policies/health-check.js';
-import { DEFAULT_LADDER, type LadderOptions } from './policies/shutdown-ladder.js';
+import { DEFAULT_LADDER, type LadderOptions } from '../server/stop-ladder.js';
 import type { ReloadResult, ReplicaSnapshot, ReplicaState } from './state.js';
 import { countSurface, diffSurface } from './surface.js';
 

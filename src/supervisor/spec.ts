@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { expandEnv, serverEnvironment } from '../manifest/env.js';
 import type { Workspace } from '../manifest/load.js';
 import { DEFAULT_HTTP_PATH, type ServerEntry, transportOf } from '../manifest/schema.js';
-import type { InstanceSpec } from './instance.js';
+import type { InstanceSpec } from '../server/instance.js';
 import { freePort } from './ports.js';
 
 export interface SpecInput {
@@ -12,8 +12,6 @@ export interface SpecInput {
   entry: ServerEntry;
   parentEnv: NodeJS.ProcessEnv;
   startTimeout?: number | undefined;
-  /** List tools, resources and prompts as part of starting (default true). */
-  list?: boolean;
 }
 
 /**
@@ -31,7 +29,6 @@ export async function instanceSpec(input: SpecInput): Promise<InstanceSpec> {
     transport,
     startTimeout: input.startTimeout ?? 30_000,
     requestTimeout: 10_000,
-    list: input.list ?? true,
   };
   if (entry.url !== undefined) {
     const headers = Object.fromEntries(

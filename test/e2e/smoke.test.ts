@@ -60,7 +60,7 @@ describe('the example workspace', () => {
     expect(xml).toContain('<testcase classname="mcpx.smoke.writing" name="ping"');
   });
 
-  it('--json prints one result object', async () => {
+  it('--json prints one result object, its checks in the order they run', async () => {
     const result = await mcpx(['smoke', '--json', '--server', 'writing'], { cwd: EXAMPLES });
     expect(result.exitCode).toBe(0);
     const report = JSON.parse(result.stdout) as SmokeReport;
@@ -70,10 +70,10 @@ describe('the example workspace', () => {
       ['capabilities', 'pass'],
       ['role', 'pass'],
       ['names and schemas', 'pass'],
-      ['clean stdout', 'pass'],
       ['ping', 'pass'],
       ['example calls', 'pass'],
       ['surface snapshot', 'pass'],
+      ['clean stdout', 'pass'],
       ['stop', 'pass'],
     ]);
     expect(report).toMatchObject({ exitCode: 0, failed: 0 });

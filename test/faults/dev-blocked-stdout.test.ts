@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LADDER } from '../../src/supervisor/policies/shutdown-ladder.js';
+import { DEFAULT_LADDER } from '../../src/server/stop-ladder.js';
 import { BIN, testPath } from '../helpers/cli.js';
 import { waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { partialMismatch } from '../../src/smoke/run-server.js';
+import { partialMismatch } from '../../src/smoke/checks/example-calls.js';
 import { type SurfaceSnapshot, diffSnapshots, sortKeys } from '../../src/smoke/surface.js';
 
 const tool = (input: object, output?: object): SurfaceSnapshot['tools'][string] => ({

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type PidRecord, PidFiles } from '../../src/supervisor/pidfiles.js';
-import { MARKER_VAR, processStartTime } from '../../src/supervisor/process-tree.js';
+import { MARKER_VAR, processStartTime } from '../../src/server/process-tree.js';
 import { isAlive, waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
 

@@ -5,10 +5,6 @@ import { ExponentialBackoff } from '../../src/supervisor/policies/backoff.js';
 import { CrashLoopBreaker } from '../../src/supervisor/policies/crash-loop.js';
 import { Debouncer } from '../../src/supervisor/policies/debounce.js';
 import { HealthCheck } from '../../src/supervisor/policies/health-check.js';
-import {
-  type StoppableProcess,
-  stopWithLadder,
-} from '../../src/supervisor/policies/shutdown-ladder.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -144,55 +140,5 @@ describe('HealthCheck', () => {
     check.stop();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(ping).toHaveBeenCalledTimes(2);
-  });
-});
-
-describe('stopWithLadder', () => {
-  /** A fake process that exits on the first of the steps in `exitsOn`. */
-  function fakeProcess(
-    exitsOn: 'stdin' | 'SIGTERM' | 'never',
-  ): StoppableProcess & { log: string[] } {
-    let exit: () => void = () => {};
-    const log: string[] = [];
-    return {
-      log,
-      exited: new Promise<void>((resolve) => {
-        exit = resolve;
-      }),
-      closeStdin: () => {
-        log.push(`stdin@${Date.now()}`);
-        if (exitsOn === 'stdin') exit();
-      },
-      signal: (signal) => {
-        log.push(`${signal}@${Date.now()}`);
-        if ((exitsOn === 'SIGTERM' && signal === 'SIGTERM') || signal === 'SIGKILL') exit();
-      },
-    };
-  }
-  const ladder = { graceMs: 2000, termMs: 3000 };
-
-  it('stops at closing stdin for a well-behaved server', async () => {
-    vi.setSystemTime(0);
-    const process = fakeProcess('stdin');
-    await expect(stopWithLadder(process, ladder, systemClock)).resolves.toBe('stdin');
-    expect(process.log).toEqual(['stdin@0']);
-  });
-
-  it('sends SIGTERM after the grace period', async () => {
-    vi.setSystemTime(0);
-    const process = fakeProcess('SIGTERM');
-    const stopped = stopWithLadder(process, ladder, systemClock);
-    await vi.advanceTimersByTimeAsync(2000);
-    await expect(stopped).resolves.toBe('SIGTERM');
-    expect(process.log).toEqual(['stdin@0', 'SIGTERM@2000']);
-  });
-
-  it('SIGKILLs a server that ignores stdin and SIGTERM', async () => {
-    vi.setSystemTime(0);
-    const process = fakeProcess('never');
-    const stopped = stopWithLadder(process, ladder, systemClock);
-    await vi.advanceTimersByTimeAsync(5000);
-    await expect(stopped).resolves.toBe('SIGKILL');
-    expect(process.log).toEqual(['stdin@0', 'SIGTERM@2000', 'SIGKILL@5000']);
   });
 });

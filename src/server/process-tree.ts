@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
-import { type Clock, sleep, systemClock } from './clock.js';
+import { type Clock, sleep, systemClock } from '../supervisor/clock.js';
+import { stopWithLadder } from './stop-ladder.js';
 
 /**
  * The environment variable that marks every process an instance starts, and that its descendants
@@ -151,8 +152,9 @@ function groupAlive(pgid: number | undefined): boolean {
 }
 
 /**
- * Ends every process of a tree that is still running: SIGTERM, up to `termMs` for them to go, then
- * SIGKILL. Returns how many were running. Where /proc is missing (macOS) only the group is reached.
+ * Ends every process of a tree that is still running, with the stop ladder from SIGTERM on (there
+ * is no stdin to close): SIGTERM, up to `termMs` for them to go, then SIGKILL to what is left.
+ * Returns how many were running. Where /proc is missing (macOS) only the group is reached.
  */
 export async function endTree(
   tree: TreeSelector,
@@ -160,25 +162,32 @@ export async function endTree(
   clock: Clock = systemClock,
 ): Promise<number> {
   const found = await treeMembers(tree);
-  if (found === undefined) {
-    if (!groupAlive(tree.pgid)) return 0;
-    signalGroup(tree.pgid, 'SIGTERM');
-    for (let waited = 0; waited < termMs && groupAlive(tree.pgid); waited += 50)
-      await sleep(clock, 50);
-    signalGroup(tree.pgid, 'SIGKILL');
-    return 1;
-  }
-  if (found.length === 0) return 0;
-  // The group as a whole too: a member that cleared its environment has no marker.
-  signalGroup(tree.pgid, 'SIGTERM');
-  await signalEach(found, 'SIGTERM');
-  let left = found;
-  for (let waited = 0; waited < termMs; waited += 50) {
-    await sleep(clock, 50);
-    left = (await treeMembers(tree)) ?? [];
-    if (left.length === 0) return found.length;
-  }
-  signalGroup(tree.pgid, 'SIGKILL');
-  await signalEach(left, 'SIGKILL');
-  return found.length;
+  if (found === undefined ? !groupAlive(tree.pgid) : found.length === 0) return 0;
+  let left = found ?? [];
+  const done = new AbortController();
+  const gone = async (): Promise<void> => {
+    for (;;) {
+      await sleep(clock, 50, done.signal);
+      if (found === undefined) {
+        if (!groupAlive(tree.pgid)) return;
+      } else {
+        left = (await treeMembers(tree)) ?? [];
+        if (left.length === 0) return;
+      }
+    }
+  };
+  await stopWithLadder(
+    {
+      exited: gone().catch(() => undefined),
+      signal: async (signal) => {
+        // The group as a whole too: a member that cleared its environment has no marker.
+        signalGroup(tree.pgid, signal);
+        await signalEach(left, signal);
+      },
+    },
+    { graceMs: 0, termMs, killMs: 0 },
+    clock,
+  );
+  done.abort();
+  return found?.length ?? 1;
 }

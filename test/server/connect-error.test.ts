@@ -1,7 +1,7 @@
 // What a failed connection to a remote server is called: real fetches against 127.0.0.1.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { describeConnectError } from '../../src/supervisor/connect-error.js';
+import { describeConnectError } from '../../src/server/connect-error.js';
 import { freePort } from '../helpers/ports.js';
 
 async function fetchError(url: string): Promise<unknown> {

@@ -1,13 +1,16 @@
-import { type Clock, sleep, systemClock } from '../clock.js';
+import { type Clock, sleep, systemClock } from '../supervisor/clock.js';
 
-/** What the ladder needs of a process; the real one signals a process group we created. */
+/** What the ladder needs of what it stops: a server process, or the processes of a tree. */
 export interface StoppableProcess {
-  /** Resolves when the process has exited (already resolved if it has). */
+  /** Resolves when it has exited (already resolved if it has). */
   exited: Promise<unknown>;
-  /** Closes the process's stdin: a well-behaved MCP stdio server exits on EOF. */
-  closeStdin(): void;
+  /**
+   * Closes the process's stdin: a well-behaved MCP stdio server exits on EOF. Absent where there
+   * is no stdin to close (what a dead run left behind): the ladder starts at SIGTERM.
+   */
+  closeStdin?(): void;
   /** Sends a signal to the process group (the server and anything it started). */
-  signal(signal: NodeJS.Signals): void;
+  signal(signal: NodeJS.Signals): void | Promise<void>;
 }
 
 export interface LadderOptions {
@@ -15,6 +18,11 @@ export interface LadderOptions {
   graceMs: number;
   /** Wait after SIGTERM before SIGKILL. */
   termMs: number;
+  /**
+   * Wait after SIGKILL; unset waits for the exit. A scan of a tree may find a process that cannot
+   * be signalled (a setuid one), whose exit would never come.
+   */
+  killMs?: number;
 }
 
 export const DEFAULT_LADDER: LadderOptions = { graceMs: 2000, termMs: 2000 };
@@ -41,11 +49,14 @@ export async function stopWithLadder(
     controller.abort();
     return result;
   };
-  process.closeStdin();
-  if (await within(options.graceMs)) return 'stdin';
-  process.signal('SIGTERM');
+  if (process.closeStdin !== undefined) {
+    process.closeStdin();
+    if (await within(options.graceMs)) return 'stdin';
+  }
+  await process.signal('SIGTERM');
   if (await within(options.termMs)) return 'SIGTERM';
-  process.signal('SIGKILL');
-  await exited;
+  await process.signal('SIGKILL');
+  if (options.killMs === undefined) await exited;
+  else await within(options.killMs);
   return 'SIGKILL';
 }

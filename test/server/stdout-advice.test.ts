@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stdoutAdvice } from '../../src/supervisor/stdout-advice.js';
+import { stdoutAdvice } from '../../src/server/stdout-advice.js';
 
 describe('stdoutAdvice', () => {
   it('tells a Python server about sys.stderr and logging, not console.error', () => {

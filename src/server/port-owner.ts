@@ -1,5 +1,6 @@
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { type Clock, sleep } from '../supervisor/clock.js';
 import { type ProcessInfo, listProcesses } from './process-tree.js';
 
 /** A process that holds a listening socket. */
@@ -109,4 +110,13 @@ export async function portNotOwned(
   // Undefined: /proc lists no listener (another network namespace, say): nothing to compare.
   if (ours === undefined || ours.length > 0) return undefined;
   return `port ${port} is held by ${describeHolders(await portHolders(port))}, not by this server, so mcpx would be talking to the wrong server; ${FIX}`;
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+export async function waitForPort(port: number, signal: AbortSignal, clock: Clock): Promise<void> {
+  for (;;) {
+    if (await portAnswers(port)) return;
+    // Refused connections cost microseconds; a short poll keeps this off a reload's critical path.
+    await sleep(clock, 5, signal);
+  }
 }

@@ -1,0 +1,88 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { LogEvent } from '../logs/event.js';
+import { type RawSurface, type Surface, listRaw, listSurface } from '../supervisor/surface.js';
+import type { ServerProcess } from './process.js';
+import { ChildStdioTransport } from './stdio-transport.js';
+
+/** An event from a server, before the replica adds time, server and replica. */
+export type ServerEvent = Pick<LogEvent, 'stream' | 'level' | 'msg' | 'data'>;
+
+/**
+ * The Streamable HTTP client transport to a server's endpoint. The one place it is made, so that
+ * headers every request needs (the manifest's `headers`, a token) are merged in one line.
+ */
+export function httpClientTransport(url: string, headers?: Record<string, string>): Transport {
+  return new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: headers === undefined ? undefined : { headers },
+  });
+}
+
+/**
+ * The client transport over the stdin/stdout of a server process mcpx spawned: each stdout line
+ * that is not JSON-RPC goes to `onPollution` instead of breaking the session.
+ */
+export function stdioClientTransport(
+  server: ServerProcess,
+  onPollution: (line: string) => void,
+): Transport {
+  return new ChildStdioTransport(server.child, onPollution);
+}
+
+/**
+ * An MCP client session with one server, over stdio or Streamable HTTP: initialize, ping, list,
+ * close. The server's `notifications/message` logs come out as events.
+ */
+export class McpSession {
+  readonly client: Client;
+  /** The protocol version agreed in initialize. */
+  protocolVersion: string | undefined;
+
+  constructor(onEvent: (event: ServerEvent) => void | Promise<void>) {
+    this.client = new Client({ name: 'mcpx', version: '0.1.0' }, { capabilities: {} });
+    this.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+      const { level, data, logger } = notification.params;
+      const msg = typeof data === 'string' ? data : JSON.stringify(data);
+      return onEvent({
+        stream: 'mcp',
+        level,
+        msg: (logger === undefined ? msg : `${logger}: ${msg}`).replace(/\r?\n/g, ' '),
+        data,
+      });
+    });
+  }
+
+  /** Connects and initializes, within `timeout` ms. */
+  async initialize(transport: Transport, timeout: number): Promise<void> {
+    await this.client.connect(transport, { timeout });
+    this.protocolVersion = (transport as { protocolVersion?: string }).protocolVersion;
+  }
+
+  /** The server's name and version from initialize. */
+  get serverInfo(): { name: string; version: string } | undefined {
+    const info = this.client.getServerVersion();
+    return info === undefined ? undefined : { name: info.name, version: info.version };
+  }
+
+  /** MCP ping with a timeout: the health check. */
+  async ping(timeout: number): Promise<void> {
+    await this.client.ping({ timeout });
+  }
+
+  /** Every primitive the server's capabilities declare, keyed for diffs. */
+  list(timeout: number): Promise<Surface> {
+    return listSurface(this.client, timeout);
+  }
+
+  /** Every primitive the server's capabilities declare, as it sent them. */
+  listRaw(timeout: number): Promise<RawSurface> {
+    return listRaw(this.client, timeout);
+  }
+
+  /** Ends the session (an HTTP server's open streams with it); never throws. */
+  async close(): Promise<void> {
+    await this.client.close().catch(() => undefined);
+  }
+}
