@@ -72,8 +72,11 @@ export interface FakeStart {
   fail(message: string, stderr?: string[]): void;
 }
 
-/** What the nth start does by itself: become ready, fail, or wait for the test ('manual'). */
-export type Script = (n: number) => 'ready' | 'fail' | 'manual';
+/**
+ * What the nth start does by itself: become ready, fail (as a server that exits at start, or with
+ * the message given), or wait for the test ('manual').
+ */
+export type Script = (n: number) => 'ready' | 'fail' | 'manual' | { fail: string };
 
 export interface FakeFactory {
   factory: InstanceFactory;
@@ -143,6 +146,7 @@ export function fakeFactory(script: Script = () => 'ready'): FakeFactory {
             'ERROR cannot open database: ENOENT /nope',
             '    at open (db.js:1:1)',
           ]);
+        else if (what !== 'manual') start.fail(what.fail);
       });
     },
   };

@@ -28,12 +28,13 @@ const settle = async (): Promise<void> => {
   await vi.advanceTimersByTimeAsync(0);
 };
 
-function setup(script: Script, options: { canOverlap?: boolean } = {}) {
+function setup(script: Script, options: { canOverlap?: boolean; remote?: boolean } = {}) {
   const fake: FakeFactory = fakeFactory(script);
   const events: InstanceEvent[] = [];
   const replica = new Replica('docs', 0, 'stdio', {
     factory: fake.factory,
     canOverlap: options.canOverlap ?? true,
+    remote: options.remote ?? false,
     policies: { ...DEFAULT_POLICIES, health: { interval: 1000, timeout: 500, failures: 3 } },
     emit: (event) => void events.push(event),
   });
@@ -249,5 +250,29 @@ describe('reload', () => {
     expect(fake.starts).toHaveLength(6);
     expect(replica.state).toBe('ready');
     expect(replica.snapshot().lastReload).toMatchObject({ ok: true, message: 'started' });
+  });
+});
+
+describe('a remote (url) server', () => {
+  it('stays unreachable past the crash-loop limit, retried at most every 10 s, says the cause once, and is ready when it answers', async () => {
+    let up = false;
+    const { fake, replica, said } = setup(
+      () => (up ? 'ready' : { fail: 'connection refused at 127.0.0.1:4100' }),
+      { remote: true },
+    );
+    await replica.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    // At 0, 0.25, 0.75, 1.75, 3.75, 7.75 and 15.75 s, then every 10 s (the backoff's cap).
+    expect(fake.starts).toHaveLength(11);
+    expect(replica.state).toBe('unreachable');
+    expect(said(/unreachable/)).toEqual([
+      'unreachable: connection refused at 127.0.0.1:4100; trying again in 250 ms, and for as long as it takes',
+    ]);
+    expect(said(/Crash loop/)).toEqual([]);
+
+    up = true;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(replica.state).toBe('ready');
+    expect(replica.snapshot().restarts).toBe(11);
   });
 });
