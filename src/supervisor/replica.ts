@@ -1,55 +1,18 @@
-import type { spawn as nodeSpawn } from 'node:child_process';
 import { type Clock, systemClock } from './clock.js';
+import { HealthCheck } from './policies/health-check.js';
+import { RestartOnCrash } from './policies/restart-on-crash.js';
+import type { ReplicaDeps, ReplicaInstance } from './replica-deps.js';
 import {
-  type ExitInfo,
-  Instance,
-  type InstanceEvent,
-  type InstanceSpec,
-  StartError,
-  describeExit,
-} from './instance.js';
-import { type BackoffOptions, DEFAULT_BACKOFF, ExponentialBackoff } from './policies/backoff.js';
-import {
-  CrashLoopBreaker,
-  type CrashLoopOptions,
-  DEFAULT_CRASH_LOOP,
-} from './policies/crash-loop.js';
-import { describeConnectError } from '../server/connect-error.js';
-import { HealthCheck, type HealthOptions } from './policies/health-check.js';
-import { DEFAULT_LADDER, type LadderOptions } from '../server/stop-ladder.js';
+  crashLoopMessage,
+  crashMessage,
+  errorText,
+  readyMessage,
+  reloadedEvent,
+  retiredEvents,
+  startFailure,
+} from './replica-messages.js';
 import type { ReloadResult, ReplicaSnapshot, ReplicaState } from './state.js';
 import { countSurface, diffSurface } from './surface.js';
-
-export interface ReplicaPolicies {
-  health: HealthOptions;
-  backoff: BackoffOptions;
-  crashLoop: CrashLoopOptions;
-  ladder: LadderOptions;
-}
-
-export const DEFAULT_POLICIES: Omit<ReplicaPolicies, 'health'> = {
-  backoff: DEFAULT_BACKOFF,
-  crashLoop: DEFAULT_CRASH_LOOP,
-  ladder: DEFAULT_LADDER,
-};
-
-export interface ReplicaDeps {
-  /** A fresh spec for each instance: HTTP servers get a new free port each time. */
-  makeSpec: () => Promise<InstanceSpec>;
-  /** Whether two instances can run side by side (false for a fixed port): decides blue/green. */
-  canOverlap: boolean;
-  /**
-   * A server given by `url`, which mcpx reaches but does not start: a failure is an outage, not a
-   * crash of code that a file change could fix, so it is retried for as long as it lasts.
-   */
-  remote?: boolean;
-  policies: ReplicaPolicies;
-  emit: (event: InstanceEvent) => void | Promise<void>;
-  clock?: Clock;
-  spawn?: typeof nodeSpawn;
-  /** Called with each instance that starts and stops, e.g. to keep pid files. */
-  onInstance?: (instance: Instance, running: boolean) => void;
-}
 
 /**
  * One replica of one server over time: it starts instances, watches their health, restarts them
@@ -58,9 +21,8 @@ export interface ReplicaDeps {
  */
 export class Replica {
   #state: ReplicaState = 'stopped';
-  #current: Instance | undefined;
+  #current: ReplicaInstance | undefined;
   #health: HealthCheck | undefined;
-  #timer: unknown;
   #queue: Promise<unknown> = Promise.resolve();
   #stopped = false;
   readonly #retiring = new Set<Promise<void>>();
@@ -70,8 +32,7 @@ export class Replica {
   #lastError: string | undefined;
   #readySince: number | undefined;
   #port: number | undefined;
-  readonly #backoff: ExponentialBackoff;
-  readonly #breaker: CrashLoopBreaker;
+  readonly #restartOnCrash: RestartOnCrash;
   readonly #clock: Clock;
 
   constructor(
@@ -80,16 +41,15 @@ export class Replica {
     readonly transport: 'stdio' | 'http',
     readonly deps: ReplicaDeps,
   ) {
-    this.#backoff = new ExponentialBackoff(deps.policies.backoff);
-    this.#breaker = new CrashLoopBreaker(deps.policies.crashLoop);
     this.#clock = deps.clock ?? systemClock;
+    this.#restartOnCrash = new RestartOnCrash(deps.policies, this.#clock, deps.remote === true);
   }
 
   get state(): ReplicaState {
     return this.#state;
   }
 
-  get current(): Instance | undefined {
+  get current(): ReplicaInstance | undefined {
     return this.#current;
   }
 
@@ -104,9 +64,7 @@ export class Replica {
   restart(): Promise<void> {
     return this.#enqueue(async () => {
       await this.deps.emit({ stream: 'mcpx', level: 'info', msg: 'restarting (requested)' });
-      this.#breaker.reset();
-      this.#backoff.reset();
-      this.#cancelTimer();
+      this.#restartOnCrash.reset();
       await this.#retire(this.#current);
       this.#current = undefined;
       this.#restarts++;
@@ -129,32 +87,21 @@ export class Replica {
       if (signal.aborted) return;
       const old = this.#current;
       if (old === undefined || this.#state === 'crashed' || !this.deps.canOverlap) {
-        this.#breaker.reset();
-        this.#backoff.reset();
-        this.#cancelTimer();
+        this.#restartOnCrash.reset();
         if (old !== undefined) await this.#retire(old);
         this.#current = undefined;
         const ok = await this.#launch();
-        this.#lastReload = {
-          at: new Date(this.#clock.now()).toISOString(),
-          ok,
-          message: ok ? 'started' : (this.#lastError ?? 'failed'),
-        };
+        this.#reloaded(ok, ok ? 'started' : (this.#lastError ?? 'failed'));
         return;
       }
-      let next: Instance;
+      let next: ReplicaInstance;
       try {
         next = await this.#startInstance(signal);
       } catch (error) {
         if (signal.aborted) return;
-        const why =
-          error instanceof StartError ? crashMessage(error.message, error.stderr) : String(error);
+        const why = startFailure(error);
         this.#lastError = why;
-        this.#lastReload = {
-          at: new Date(this.#clock.now()).toISOString(),
-          ok: false,
-          message: why,
-        };
+        this.#reloaded(false, why);
         await this.deps.emit({
           stream: 'mcpx',
           level: 'error',
@@ -165,23 +112,12 @@ export class Replica {
       this.#health?.stop();
       this.#current = next;
       this.#becameReady(next);
-      const changes = diffSurface(old.surface, next.surface);
-      const message =
-        changes.length === 0 ? 'same tools, resources and prompts' : changes.join('; ');
-      this.#lastReload = { at: new Date(this.#clock.now()).toISOString(), ok: true, message };
+      const reloaded = reloadedEvent(next, diffSurface(old.surface, next.surface));
+      this.#reloaded(true, reloaded.summary);
       // The new instance serves from here on. The old one is stopped in the background: its
       // shutdown may take seconds, and the next reload must not wait for it (stop() does).
       this.#background(this.#retire(old));
-      await this.deps.emit({
-        stream: 'mcpx',
-        level: 'info',
-        msg:
-          `reloaded in ${next.readyMs} ms: ${message}` +
-          (changes.length === 0
-            ? ''
-            : ' (clients that ignore notifications/tools/list_changed must reconnect to see it)'),
-        data: { changes },
-      });
+      await this.deps.emit(reloaded.event);
     });
   }
 
@@ -189,7 +125,7 @@ export class Replica {
   stop(): Promise<void> {
     this.#stopped = true;
     this.#supersede?.abort();
-    this.#cancelTimer();
+    this.#restartOnCrash.cancel();
     this.#health?.stop();
     return this.#enqueue(async () => {
       this.#state = 'stopping';
@@ -225,6 +161,10 @@ export class Replica {
     };
   }
 
+  #reloaded(ok: boolean, message: string): void {
+    this.#lastReload = { at: new Date(this.#clock.now()).toISOString(), ok, message };
+  }
+
   #enqueue<T>(operation: () => Promise<T>): Promise<T> {
     const result = this.#queue.then(operation);
     this.#queue = result.catch(() => undefined);
@@ -246,8 +186,7 @@ export class Replica {
       this.#becameReady(instance);
       return true;
     } catch (error) {
-      const why =
-        error instanceof StartError ? crashMessage(error.message, error.stderr) : String(error);
+      const why = startFailure(error);
       await this.#failed(
         this.deps.remote === true ? `unreachable: ${why}` : `failed to start: ${why}`,
       );
@@ -255,54 +194,47 @@ export class Replica {
     }
   }
 
-  async #startInstance(signal?: AbortSignal): Promise<Instance> {
-    const spec = await this.deps.makeSpec();
-    this.#port = spec.port;
+  async #startInstance(signal?: AbortSignal): Promise<ReplicaInstance> {
     // Attempts to reach a remote server that is down are not news; its coming back is.
     const retrying = this.deps.remote === true && this.#state === 'unreachable';
-    if (!retrying)
-      await this.deps.emit({ stream: 'mcpx', level: 'debug', msg: describeStart(spec) });
-    // An exit before start() resolves is start()'s to report; after that it is a crash.
-    // eslint-disable-next-line prefer-const -- assigned after start() resolves; read by onExit before that
-    let started: Instance | undefined;
-    const crashed = (instance: Instance, exit: ExitInfo): void =>
-      void this.#enqueue(() => this.#crashed(instance, exit));
+    // An exit before the factory resolves is the factory's to report; after that it is a crash.
+    let started = false;
+    const crashed = (instance: ReplicaInstance, reason: string): void =>
+      void this.#enqueue(() => this.#crashed(instance, reason));
     // Recorded from the spawn on, not from ready: an mcpx killed while a server starts must
     // leave a record for the next run to reap by.
-    let spawned: Instance | undefined;
-    const instance = await Instance.start(spec, {
-      clock: this.deps.clock,
-      spawn: this.deps.spawn,
-      onEvent: this.deps.emit,
-      ...(signal === undefined ? {} : { signal }),
-      onSpawn: (instance) => {
-        spawned = instance;
-        this.deps.onInstance?.(instance, true);
-      },
-      onExit: (exit) => {
-        if (started !== undefined) crashed(started, exit);
-      },
-    }).catch((error: unknown) => {
-      // Start stopped it (and what it started) before rejecting.
-      if (spawned !== undefined) this.deps.onInstance?.(spawned, false);
-      throw error;
-    });
-    started = instance;
-    if (instance.exitInfo !== undefined) crashed(instance, instance.exitInfo);
+    let spawned: ReplicaInstance | undefined;
+    const instance = await this.deps
+      .factory({
+        onEvent: this.deps.emit,
+        onStarting: async ({ description, port }) => {
+          this.#port = port;
+          if (!retrying) await this.deps.emit({ stream: 'mcpx', level: 'debug', msg: description });
+        },
+        onSpawn: (instance) => {
+          spawned = instance;
+          this.deps.onInstance?.(instance, true);
+        },
+        onExit: (reason) => {
+          if (started) crashed(instance, reason);
+        },
+        signal,
+      })
+      .catch((error: unknown) => {
+        // The factory stopped it (and what it started) before rejecting.
+        if (spawned !== undefined) this.deps.onInstance?.(spawned, false);
+        throw error;
+      });
+    started = true;
+    if (instance.exitReason !== undefined) crashed(instance, instance.exitReason);
     return instance;
   }
 
-  #becameReady(instance: Instance): void {
+  #becameReady(instance: ReplicaInstance): void {
     this.#state = 'ready';
-    // The next outage of a remote server starts again from the shortest delay.
-    if (this.deps.remote === true) this.#backoff.reset();
+    this.#restartOnCrash.ready();
     this.#readySince = this.#clock.now();
-    const counts = countSurface(instance.surface);
-    void this.deps.emit({
-      stream: 'mcpx',
-      level: 'info',
-      msg: `ready in ${instance.readyMs} ms${instance.pid === undefined ? '' : ` (pid ${instance.pid}${instance.port === undefined ? '' : `, port ${instance.port}`})`}: ${counts.tools} tools, ${counts.resources + counts.resourceTemplates} resources, ${counts.prompts} prompts`,
-    });
+    void this.deps.emit({ stream: 'mcpx', level: 'info', msg: readyMessage(instance) });
     const health = new HealthCheck(
       this.deps.policies.health,
       (timeout) => instance.ping(timeout),
@@ -313,7 +245,7 @@ export class Replica {
           void this.deps.emit({
             stream: 'mcpx',
             level: 'warning',
-            msg: `ping failed (${failures} in a row): ${this.#pingError(instance, error)}`,
+            msg: `ping failed (${failures} in a row): ${errorText(error)}`,
           });
         },
         onUnhealthy: (failures, error) =>
@@ -323,7 +255,7 @@ export class Replica {
             await this.#retire(instance);
             await this.#failed(
               this.deps.remote === true
-                ? `unreachable: ${failures} pings in a row failed, the last with ${this.#pingError(instance, error)}`
+                ? `unreachable: ${failures} pings in a row failed, the last with ${errorText(error)}`
                 : `unhealthy: ${failures} pings in a row got no answer; stopped it`,
             );
           }),
@@ -334,16 +266,14 @@ export class Replica {
     health.start();
   }
 
-  async #crashed(instance: Instance, exit: ExitInfo): Promise<void> {
+  async #crashed(instance: ReplicaInstance, reason: string): Promise<void> {
     if (this.#current !== instance || this.#stopped) return;
     this.#current = undefined;
     this.#health?.stop();
     // What it started may still run (and hold its port): end that before a restart.
     await this.#retire(instance);
-    const uptime = this.#clock.now() - instance.startedAt;
-    this.#backoff.noteUptime(uptime);
-    if (uptime >= this.deps.policies.backoff.stableAfter) this.#breaker.reset();
-    await this.#failed(`crashed: ${crashMessage(describeExit(exit), instance.stderrTail)}`);
+    this.#restartOnCrash.ended(this.#clock.now() - instance.startedAt);
+    await this.#failed(`crashed: ${crashMessage(reason, instance.stderrTail)}`);
   }
 
   /**
@@ -355,103 +285,43 @@ export class Replica {
     this.#lastError = why;
     this.#readySince = undefined;
     if (this.#stopped) return;
-    if (this.deps.remote === true) {
-      const delay = this.#backoff.next();
-      this.#state = 'unreachable';
-      // The same outage is said once, not at every attempt; `mcpx status` shows it meanwhile.
-      if (!repeated) {
-        await this.deps.emit({
-          stream: 'mcpx',
-          level: 'error',
-          msg: `${why}; trying again in ${delay} ms, and for as long as it takes`,
-        });
-      }
-      this.#retryAfter(delay, 'unreachable');
-      return;
-    }
-    if (this.#breaker.record(this.#clock.now())) {
+    const waiting: ReplicaState = this.deps.remote === true ? 'unreachable' : 'backoff';
+    const next = this.#restartOnCrash.failed(
+      () =>
+        void this.#enqueue(async () => {
+          // A restart, a reload or a stop meanwhile has taken over.
+          if (this.#state !== waiting || this.#stopped) return;
+          this.#restarts++;
+          await this.#launch();
+        }),
+    );
+    if (!next.restart) {
       this.#state = 'crashed';
       await this.deps.emit({
         stream: 'mcpx',
         level: 'error',
-        msg: `${why}. Crash loop: ${this.#breaker.count} failures within ${Math.round(this.deps.policies.crashLoop.window / 1000)} s, so it stays down until a file changes or \`mcpx restart ${this.server}\``,
+        msg: `${why}. ${crashLoopMessage(next.failures, this.deps.policies.crashLoop, this.server)}`,
       });
       return;
     }
-    const delay = this.#backoff.next();
-    this.#state = 'backoff';
+    this.#state = waiting;
+    // The same outage is said once, not at every attempt; `mcpx status` shows it meanwhile.
+    if (repeated) return;
     await this.deps.emit({
       stream: 'mcpx',
       level: 'error',
-      msg: `${why}; restarting in ${delay} ms`,
+      msg:
+        this.deps.remote === true
+          ? `${why}; trying again in ${next.delay} ms, and for as long as it takes`
+          : `${why}; restarting in ${next.delay} ms`,
     });
-    this.#retryAfter(delay, 'backoff');
   }
 
-  /** Starts again after `delay`, unless something else (a restart, a stop) happened meanwhile. */
-  #retryAfter(delay: number, waiting: ReplicaState): void {
-    this.#cancelTimer();
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
-      void this.#enqueue(async () => {
-        if (this.#state !== waiting || this.#stopped) return;
-        this.#restarts++;
-        await this.#launch();
-      });
-    }, delay);
-  }
-
-  #pingError(instance: Instance, error: unknown): string {
-    return this.deps.remote === true
-      ? describeConnectError(error, instance.spec.url)
-      : errorText(error);
-  }
-
-  async #retire(instance: Instance | undefined): Promise<void> {
+  async #retire(instance: ReplicaInstance | undefined): Promise<void> {
     if (instance === undefined) return;
     if (instance === this.#current) this.#health?.stop();
     const step = await instance.stop(this.deps.policies.ladder);
     this.deps.onInstance?.(instance, false);
-    if (instance.leftovers > 0) {
-      await this.deps.emit({
-        stream: 'mcpx',
-        level: 'info',
-        msg: `stopped ${instance.leftovers} process${instance.leftovers === 1 ? '' : 'es'} that pid ${instance.pid} had started and left running`,
-      });
-    }
-    if (step === 'SIGKILL') {
-      await this.deps.emit({
-        stream: 'mcpx',
-        level: 'warning',
-        msg: `pid ${instance.pid} ignored stdin close and SIGTERM; killed it with SIGKILL`,
-      });
-    }
+    for (const event of retiredEvents(instance, step)) await this.deps.emit(event);
   }
-
-  #cancelTimer(): void {
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-}
-
-/**
- * The exit plus the last meaningful stderr lines: stack frames, caret lines and Node's version
- * banner are left out, so an uncaught error shows its message and where it was thrown.
- */
-function crashMessage(what: string, stderr: readonly string[]): string {
-  const tail = stderr
-    .filter((line) => line.trim() !== '' && !/^\s+at |^\s*\^+\s*$|^Node\.js v\d/.test(line))
-    .slice(-5);
-  return tail.length === 0 ? what : `${what}; last stderr: ${tail.join(' | ')}`;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** "starting node src/stdio.ts", "starting node src/http.ts on port 43117", "connecting to URL". */
-function describeStart(spec: InstanceSpec): string {
-  if (spec.launch === undefined) return `connecting to ${spec.url ?? '?'}`;
-  const command = spec.launch.command === process.execPath ? 'node' : spec.launch.command;
-  return `starting ${[command, ...spec.launch.args].join(' ')}${spec.port === undefined ? '' : ` on port ${spec.port}`}`;
 }

@@ -7,9 +7,10 @@ import { unsetEnvNames } from '../manifest/env.js';
 import { selectServers } from '../manifest/select.js';
 import { CLUSTER, type LogEvent } from '../logs/event.js';
 import { type Clock, systemClock } from './clock.js';
-import type { InstanceEvent } from './instance.js';
+import { instanceFactory } from './instance-factory.js';
 import { PidFiles } from './pidfiles.js';
-import { type FileWatch, type WatchedServer, watchServers } from './policies/reload-on-change.js';
+import type { FileWatch } from './file-watch.js';
+import { type WatchedServer, watchServers } from './policies/reload-on-change.js';
 import {
   type ServerSettings,
   describePlan,
@@ -19,7 +20,8 @@ import {
 } from './policies/reload-on-manifest-change.js';
 import { instanceSpec } from './spec.js';
 import { readySummary } from './ready-summary.js';
-import { DEFAULT_POLICIES, Replica, type ReplicaPolicies } from './replica.js';
+import { Replica } from './replica.js';
+import { DEFAULT_POLICIES, type ReplicaPolicies } from './replica-deps.js';
 import type { ClusterSnapshot } from './state.js';
 
 export interface SupervisorOptions {
@@ -80,29 +82,31 @@ export class Supervisor {
     const workspace = this.#workspace;
     const transport = transportOf(entry);
     const health = { ...DEFAULT_HEALTH, ...entry.health };
-    const emit = (event: InstanceEvent): void | Promise<void> =>
-      this.options.onEvent({
-        time: new Date(this.#clock.now()).toISOString(),
-        server: name,
-        replica,
-        ...event,
-      });
     return new Replica(name, replica, transport, {
-      makeSpec: () =>
-        instanceSpec({
-          workspace,
-          name,
-          replica,
-          entry,
-          parentEnv: this.options.parentEnv ?? process.env,
-          startTimeout: entry.startTimeout ?? this.options.startTimeout,
-        }),
+      factory: instanceFactory({
+        makeSpec: () =>
+          instanceSpec({
+            workspace,
+            name,
+            replica,
+            entry,
+            parentEnv: this.options.parentEnv ?? process.env,
+            startTimeout: entry.startTimeout ?? this.options.startTimeout,
+          }),
+        clock: this.options.clock,
+        spawn: this.options.spawn,
+      }),
       canOverlap: entry.port === undefined,
       remote: entry.url !== undefined,
       policies: { ...DEFAULT_POLICIES, ...this.options.policies, health },
-      emit,
+      emit: (event) =>
+        this.options.onEvent({
+          time: new Date(this.#clock.now()).toISOString(),
+          server: name,
+          replica,
+          ...event,
+        }),
       clock: this.options.clock,
-      spawn: this.options.spawn,
       onInstance: (instance, running) => {
         const pid = instance.pid;
         if (pid === undefined) return;

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/supervisor/clock.js';
 import { ExponentialBackoff } from '../../src/supervisor/policies/backoff.js';
 import { CrashLoopBreaker } from '../../src/supervisor/policies/crash-loop.js';
-import { Debouncer } from '../../src/supervisor/policies/debounce.js';
+import { Debouncer } from '../../src/supervisor/debounce.js';
 import { HealthCheck } from '../../src/supervisor/policies/health-check.js';
 
 beforeEach(() => {

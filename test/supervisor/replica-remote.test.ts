@@ -3,8 +3,9 @@
 // server (the real HTTP fixture, started by the test) answers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InstanceEvent } from '../../src/supervisor/instance.js';
+import { instanceFactory } from '../../src/supervisor/instance-factory.js';
 import { Replica } from '../../src/supervisor/replica.js';
+import type { InstanceEvent } from '../../src/supervisor/replica-deps.js';
 import { freePort } from '../helpers/ports.js';
 import { waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
@@ -18,14 +19,16 @@ afterEach(async () => {
 function remoteReplica(port: number, events: InstanceEvent[]): Replica {
   const url = `http://127.0.0.1:${port}/mcp`;
   const replica = new Replica('search', 0, 'http', {
-    makeSpec: async () => ({
-      server: 'search',
-      replica: 0,
-      transport: 'http',
-      url,
-      port,
-      startTimeout: 5000,
-      requestTimeout: 2000,
+    factory: instanceFactory({
+      makeSpec: async () => ({
+        server: 'search',
+        replica: 0,
+        transport: 'http',
+        url,
+        port,
+        startTimeout: 5000,
+        requestTimeout: 2000,
+      }),
     }),
     canOverlap: true,
     remote: true,

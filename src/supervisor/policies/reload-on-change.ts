@@ -1,6 +1,6 @@
 import { matchesGlob, relative, sep } from 'node:path';
-import { type Clock, systemClock } from '../clock.js';
-import { Debouncer } from './debounce.js';
+import type { Clock } from '../clock.js';
+import { type FileWatch, watchFiles } from '../file-watch.js';
 
 export interface WatchedServer {
   name: string;
@@ -26,14 +26,6 @@ export async function watchServers(
   onChange: (names: Set<string>) => void,
   options: { debounceMs?: number; clock?: Clock } = {},
 ): Promise<FileWatch> {
-  const { watch } = await import('chokidar');
-  // Leading: a save reloads at once; more saves within the window supersede that reload.
-  const debouncer = new Debouncer<string>(
-    options.debounceMs ?? 100,
-    onChange,
-    options.clock ?? systemClock,
-    { leading: true },
-  );
   const owners = (path: string): string[] =>
     servers
       .filter((server) => {
@@ -50,34 +42,12 @@ export async function watchServers(
       const rel = relative(server.root, path);
       return rel !== '' && !rel.startsWith('..') && isIgnored(rel);
     });
-  const watcher = watch([...new Set(servers.map((s) => s.root))], {
-    ignoreInitial: true,
+  return watchFiles(
+    [...new Set(servers.map((s) => s.root))],
     // Editors save by writing a temp file and renaming it; atomic handling reports one change.
-    atomic: true,
-    ignored,
-  });
-  watcher.on('all', (_event, path) => {
-    for (const name of owners(path)) debouncer.add(name);
-  });
-  return fileWatch(watcher, debouncer);
-}
-
-/** A running file watch: `ready` once chokidar has scanned, `close` stops it and its debouncer. */
-export interface FileWatch {
-  ready: Promise<void>;
-  close(): Promise<void>;
-}
-
-/** The FileWatch of a chokidar watcher and the debouncer it feeds. */
-export function fileWatch(
-  watcher: { once(event: 'ready', listener: () => void): unknown; close(): Promise<void> },
-  debouncer: { cancel(): void },
-): FileWatch {
-  return {
-    ready: new Promise<void>((resolve) => watcher.once('ready', () => resolve())),
-    close: async () => {
-      debouncer.cancel();
-      await watcher.close();
-    },
-  };
+    { atomic: true, ignored },
+    owners,
+    // Leading: a save reloads at once; more saves within the window supersede that reload.
+    { onChange, debounceMs: options.debounceMs, clock: options.clock, leading: true },
+  );
 }

@@ -1,9 +1,8 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { Workspace } from '../../manifest/load.js';
 import type { ServerEntry } from '../../manifest/schema.js';
-import { type Clock, systemClock } from '../clock.js';
-import { Debouncer } from './debounce.js';
-import { type FileWatch, fileWatch } from './reload-on-change.js';
+import type { Clock } from '../clock.js';
+import { type FileWatch, watchFiles } from '../file-watch.js';
 
 /** What a server runs as: its entry, and the role definition the entry names (roles set env). */
 export interface ServerSettings {
@@ -96,21 +95,12 @@ export async function watchManifest(
   onChange: () => void,
   options: { debounceMs?: number; clock?: Clock } = {},
 ): Promise<FileWatch> {
-  const { watch } = await import('chokidar');
   const target = resolve(file);
   const folder = dirname(target);
-  const debouncer = new Debouncer<string>(
-    options.debounceMs ?? 100,
-    () => onChange(),
-    options.clock ?? systemClock,
+  return watchFiles(
+    folder,
+    { depth: 0, ignored: (path: string) => path !== folder && path !== target },
+    (path) => (resolve(path) === target ? [basename(target)] : []),
+    { onChange: () => onChange(), debounceMs: options.debounceMs, clock: options.clock },
   );
-  const watcher = watch(folder, {
-    ignoreInitial: true,
-    depth: 0,
-    ignored: (path: string) => path !== folder && path !== target,
-  });
-  watcher.on('all', (_event, path) => {
-    if (resolve(path) === target) debouncer.add(basename(target));
-  });
-  return fileWatch(watcher, debouncer);
 }
