@@ -1,8 +1,8 @@
-// The control channel with real Unix sockets in temporary workspaces: what `mcpx dev` serves and
-// what `mcpx status` / `mcpx restart` ask.
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+// The control channel with real Unix sockets in temporary workspaces, all in this process: what
+// `mcpx dev` serves and what `mcpx status` / `mcpx restart` ask.
+import { link, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,6 @@ import { MAX_SOCKET_PATH_BYTES, controlLocation } from '../../src/control/locati
 import { type ControlHandlers, ControlServer } from '../../src/control/server.js';
 import { ExitCode, McpxError } from '../../src/errors.js';
 import type { ClusterSnapshot } from '../../src/supervisor/state.js';
-import { waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -268,18 +267,19 @@ describe('where the socket is', () => {
 
 /**
  * Leaves what an `mcpx dev` killed with SIGKILL leaves: a socket file nobody listens on, and
- * control.json naming it and the dead pid.
+ * control.json naming it and a dead pid. A server that closes removes its socket, so a second name
+ * (a hard link) keeps the socket file and takes its place afterwards.
  */
 async function deadServerAt(socketPath: string, infoFile: string): Promise<void> {
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 });
-  const script = `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('up'))`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve) => child.stdout.once('data', resolve));
-  const pid = child.pid ?? 0;
-  child.kill('SIGKILL');
-  expect(await waitForExit(pid, 5000)).toBe(true);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  await link(socketPath, `${socketPath}.kept`);
+  await new Promise((resolve) => server.close(resolve));
+  await rename(`${socketPath}.kept`, socketPath);
   expect((await stat(socketPath)).isSocket()).toBe(true);
-  await writeFile(infoFile, JSON.stringify({ socket: socketPath, pid }));
+  // Above Linux's largest pid (2^22), so no process has it.
+  await writeFile(infoFile, JSON.stringify({ socket: socketPath, pid: 5_000_000 }));
 }
 
 describe('a stale socket', () => {
