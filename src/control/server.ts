@@ -194,13 +194,18 @@ export function controlListener(
         .writeHead(status, { 'content-type': 'application/json', ...headers })
         .end(JSON.stringify(body));
     };
-    const path = new URL(request.url ?? '/', 'http://mcpx').pathname;
+    // Split by hand: `new URL` throws on some targets a client can send (`http://[`).
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
     const server = restartTarget(path);
     const route =
       path === STATUS_PATH
         ? { method: 'GET', doing: 'report the cluster status', run: async () => handlers.status() }
         : server !== undefined
-          ? { method: 'POST', doing: `restart ${server}`, run: () => handlers.restart(server) }
+          ? {
+              method: 'POST',
+              doing: `restart ${server}`,
+              run: async () => handlers.restart(server),
+            }
           : undefined;
     if (route === undefined) {
       send(404, {

@@ -375,6 +375,8 @@ describe('bad input', () => {
       status: 400,
       body: { error: { message: 'No server "nope" in this cluster.', exitCode: ExitCode.usage } },
     });
+    // A target `new URL` would throw on.
+    expect((await raw(server.socketPath, 'GET', 'http://[')).status).toBe(404);
     // Headers past Node's limit are refused before any handler runs.
     const huge = await raw(server.socketPath, 'GET', '/status', { 'x-pad': 'x'.repeat(17 * 1024) });
     expect(huge.status).toBe(431);
