@@ -1,15 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
+// `unit`: in-process tests named *.unit.test.ts (no child processes, no built CLI, no floods);
+// `npm run test:unit` runs them in seconds. `e2e`: everything else, which spawns servers and the CLI.
+const UNIT = 'test/**/*.unit.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'templates/servers/*/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'examples/**'],
-    // oclif commands print through console; keep it visible to runCommand.
+    // oclif commands print through process.stdout; keep it visible to runCommand.
     disableConsoleIntercept: true,
     testTimeout: 20_000,
     hookTimeout: 120_000,
     // End-to-end tests install packages and spawn servers: keep them off each other's toes on 2 cores.
     fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      // Pure tests share one module graph per worker: importing the SDK and oclif once is most of
+      // their time.
+      { extends: true, test: { name: 'unit', include: [UNIT], isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts', 'templates/servers/*/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'examples/**', UNIT],
+        },
+      },
+    ],
   },
 });

@@ -1,9 +1,9 @@
 import { chmod } from 'node:fs/promises';
-import { type Server, type Socket, createServer } from 'node:net';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { resolve } from 'node:path';
-import { McpxError } from '../errors.js';
+import { ExitCode, McpxError } from '../errors.js';
 import type { ClusterSnapshot } from '../supervisor/state.js';
-import { ControlClient } from './client.js';
+import { controlStatus } from './client.js';
 import {
   type ControlInfo,
   type ControlLocation,
@@ -21,14 +21,7 @@ import {
   socketCandidates,
   socketPathIn,
 } from './location.js';
-import {
-  type ControlRequest,
-  LineReader,
-  MAX_LINE_BYTES,
-  encodeLine,
-  errorBody,
-  parseRequest,
-} from './protocol.js';
+import { STATUS_PATH, errorBody, restartTarget } from './protocol.js';
 
 /** What `mcpx dev` answers on its control channel. */
 export interface ControlHandlers {
@@ -50,7 +43,6 @@ export class ControlServer {
   /** Where the socket is: in the workspace, or a private temporary folder if that path is too long. */
   readonly socketPath: string;
   private readonly server: Server;
-  private readonly connections: Set<Socket>;
   private readonly location: ControlLocation;
   private readonly info: ControlInfo;
   private readonly tempDir: string | undefined;
@@ -58,13 +50,11 @@ export class ControlServer {
 
   private constructor(options: {
     server: Server;
-    connections: Set<Socket>;
     location: ControlLocation;
     info: ControlInfo;
     tempDir: string | undefined;
   }) {
     this.server = options.server;
-    this.connections = options.connections;
     this.location = options.location;
     this.info = options.info;
     this.tempDir = options.tempDir;
@@ -114,8 +104,7 @@ export class ControlServer {
       }
     }
 
-    const connections = new Set<Socket>();
-    const server = createServer((socket) => serveConnection(socket, handlers, connections));
+    const server = createServer(controlListener(handlers));
     const giveUp = async (): Promise<undefined> => {
       if (tempDir !== undefined) await removeTempSocketDir(tempDir);
       return undefined;
@@ -142,7 +131,7 @@ export class ControlServer {
       await new Promise<void>((done) => server.close(() => done()));
       return giveUp();
     }
-    return new ControlServer({ server, connections, location, info, tempDir });
+    return new ControlServer({ server, location, info, tempDir });
   }
 
   /**
@@ -153,7 +142,8 @@ export class ControlServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const closed = new Promise<void>((done) => this.server.close(() => done()));
-      for (const socket of this.connections) socket.destroy();
+      // A restart still being answered must not hold up the end of `mcpx dev`.
+      this.server.closeAllConnections();
       await closed;
       await removeControlInfo(this.location.infoFile, this.info);
       if (this.tempDir !== undefined) await removeTempSocketDir(this.tempDir);
@@ -178,15 +168,10 @@ async function clearStale(root: string, location: ControlLocation): Promise<void
 
 async function alreadyRunning(root: string, info: ControlInfo | undefined): Promise<McpxError> {
   // Ask the live server for its pid: control.json may be missing or older than it.
-  const pid = await ControlClient.connect(root, { timeoutMs: 1000 })
-    .then(async (client) => {
-      try {
-        return (await client.status()).pid;
-      } finally {
-        client.close();
-      }
-    })
-    .catch(() => info?.pid);
+  const pid = await controlStatus(root, { timeoutMs: 1000 }).then(
+    (status) => status.pid,
+    () => info?.pid,
+  );
   const which = pid === undefined ? '' : ` (pid ${pid})`;
   return new McpxError(`mcpx dev is already running for this workspace${which}.`, {
     hint:
@@ -196,74 +181,57 @@ async function alreadyRunning(root: string, info: ControlInfo | undefined): Prom
   });
 }
 
-/** Answers the requests of one client connection, each as soon as it is done. */
-function serveConnection(
-  socket: Socket,
+/**
+ * The HTTP request listener of the control channel. Never throws: every failure becomes an error
+ * answer. A client that hangs up before its answer is its own business (Node drops the write).
+ */
+export function controlListener(
   handlers: ControlHandlers,
-  connections: Set<Socket>,
-): void {
-  connections.add(socket);
-  socket.once('close', () => connections.delete(socket));
-  // A client that hangs up before its answer makes the write fail (EPIPE). That is its business and
-  // must not take `mcpx dev` down with an unhandled 'error' event.
-  socket.on('error', () => socket.destroy());
-
-  const reader = new LineReader();
-  let reading = true;
-  const send = (line: string): void => {
-    if (socket.writable) socket.write(line);
-  };
-  socket.on('data', (chunk: Buffer) => {
-    if (!reading) return;
-    const { lines, overflow } = reader.push(chunk);
-    for (const line of lines) {
-      if (line.trim() !== '') void answer(line, handlers).then(send);
+): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      response
+        .writeHead(status, { 'content-type': 'application/json', ...headers })
+        .end(JSON.stringify(body));
+    };
+    // Split by hand: `new URL` throws on some targets a client can send (`http://[`).
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const server = restartTarget(path);
+    const route =
+      path === STATUS_PATH
+        ? { method: 'GET', doing: 'report the cluster status', run: async () => handlers.status() }
+        : server !== undefined
+          ? {
+              method: 'POST',
+              doing: `restart ${server}`,
+              run: async () => handlers.restart(server),
+            }
+          : undefined;
+    if (route === undefined) {
+      send(404, {
+        error: {
+          message: `no control route ${request.method} ${path}`,
+          hint: `use GET ${STATUS_PATH} or POST /servers/<name>/restart`,
+        },
+      });
+      return;
     }
-    if (overflow) {
-      reading = false;
+    if (request.method !== route.method) {
       send(
-        encodeLine({
-          id: null,
-          error: {
-            message: `request line longer than ${MAX_LINE_BYTES} bytes; closing the connection`,
-            hint: 'send one JSON request per line, ending with "\\n"',
-          },
-        }),
+        405,
+        { error: { message: `${path} takes ${route.method}, not ${request.method}` } },
+        { allow: route.method },
       );
-      socket.end();
+      return;
     }
-  });
-}
-
-/** The response line for one request line. Never rejects: every failure becomes an error response. */
-async function answer(line: string, handlers: ControlHandlers): Promise<string> {
-  const parsed = parseRequest(line);
-  if (!parsed.ok) return encodeLine(parsed.response);
-  const { id } = parsed.request;
-  const doing = whatItDoes(parsed.request);
-  try {
-    return encodeLine({ id, result: await dispatch(parsed.request, handlers) });
-  } catch (error) {
-    return encodeLine({ id, error: errorBody(error, doing) });
-  }
-}
-
-async function dispatch(request: ControlRequest, handlers: ControlHandlers): Promise<unknown> {
-  switch (request.method) {
-    case 'status':
-      return handlers.status();
-    case 'restart': {
-      const server = request.params?.server;
-      if (typeof server !== 'string' || server === '') {
-        throw new McpxError('restart needs the server name: "params": {"server": "<name>"}');
-      }
-      return handlers.restart(server);
-    }
-  }
-}
-
-function whatItDoes(request: ControlRequest): string {
-  return request.method === 'restart'
-    ? `restart ${String(request.params?.server)}`
-    : 'report the cluster status';
+    // Nothing reads a request body; resume() discards one rather than leave it in the socket.
+    request.resume();
+    route.run().then(
+      (result) => send(200, result),
+      (error: unknown) => {
+        const body = errorBody(error, route.doing);
+        send(body.exitCode === ExitCode.bug ? 500 : 400, { error: body });
+      },
+    );
+  };
 }

@@ -113,15 +113,17 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   }
   const running = supervisor;
   const logStore = store;
-  const stopped = new Promise<void>((resolve) => {
-    const stop = async (): Promise<void> => {
-      await running.stop();
-      await control.close();
-      await logStore.close().catch(() => undefined);
-      resolve();
+  const stopped = new Promise<void>((resolve, reject) => {
+    // A failure to stop reaches whoever awaits `stopped`, not the unhandled-rejection handler.
+    const stop = (): void => {
+      (async () => {
+        await running.stop();
+        await control.close();
+        await logStore.close().catch(() => undefined);
+      })().then(resolve, reject);
     };
-    if (options.signal.aborted) void stop();
-    else options.signal.addEventListener('abort', () => void stop(), { once: true });
+    if (options.signal.aborted) stop();
+    else options.signal.addEventListener('abort', stop, { once: true });
   });
   return {
     stopped,

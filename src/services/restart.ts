@@ -1,4 +1,4 @@
-import { ControlClient } from '../control/client.js';
+import { controlRestart } from '../control/client.js';
 import { findWorkspaceRoot } from '../manifest/load.js';
 
 export interface RestartResult {
@@ -13,12 +13,6 @@ export interface RestartResult {
  * mcpx.json may not be loaded yet), so an unknown name is its error, passed on as it is.
  */
 export async function restartServer(dir: string, server: string): Promise<RestartResult> {
-  const root = await findWorkspaceRoot(dir);
-  const client = await ControlClient.connect(root);
-  try {
-    const { restarted } = await client.restart(server);
-    return { server, restarted };
-  } finally {
-    client.close();
-  }
+  const { restarted } = await controlRestart(await findWorkspaceRoot(dir), server);
+  return { server, restarted };
 }

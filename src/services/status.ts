@@ -1,4 +1,4 @@
-import { ControlClient } from '../control/client.js';
+import { controlStatus } from '../control/client.js';
 import { findWorkspaceRoot } from '../manifest/load.js';
 import type { ClusterSnapshot } from '../supervisor/state.js';
 
@@ -7,11 +7,5 @@ import type { ClusterSnapshot } from '../supervisor/state.js';
  * Throws McpxError (exit 4) when none runs there.
  */
 export async function clusterStatus(dir: string): Promise<ClusterSnapshot> {
-  const root = await findWorkspaceRoot(dir);
-  const client = await ControlClient.connect(root);
-  try {
-    return await client.status();
-  } finally {
-    client.close();
-  }
+  return controlStatus(await findWorkspaceRoot(dir));
 }

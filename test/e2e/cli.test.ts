@@ -141,6 +141,12 @@ describe('bad input to the CLI', () => {
     );
   });
 
+  it('a missing argument exits 2 with what is missing', async () => {
+    const { exitCode, stderr } = await mcpx(['restart'], { cwd: EXAMPLES });
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(/Missing 1 required arg/);
+  });
+
   it('with --json, every usage error is the same {"error": ...} object on stdout', async () => {
     const cases = [
       ['new', 'server', '--transport', 'ftp', '--json'],

@@ -220,11 +220,20 @@ describe('a healthy cluster', () => {
     const good = await readFile(file, 'utf8');
     const before = cluster.mark();
     await writeFile(file, good.slice(0, good.length / 2));
+    // The burst itself (two saves 15 ms apart, inside the 100 ms debounce), not a wait.
     await new Promise((resolve) => setTimeout(resolve, 15));
     await writeFile(file, good);
     await cluster.waitFor(/text-kit\s+\| reloaded in \d+ ms: same tools, resources and prompts/);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A barrier, not a sleep: a later change to another server. The watcher reports changes in
+    // order and debounces every server alike, so a second reload from the burst would be announced
+    // before this one.
+    await writeFile(join(dir, 'servers/docs/data/barrier.md'), '# Barrier\n');
+    await cluster.waitFor(/docs\s+\| reloaded in \d+ ms: resources: \+docs:\/\/barrier/);
     const burst = cluster.lines.slice(before);
+    expect(
+      burst.filter((line) => /text-kit: files changed/.test(line)),
+      burst.join('\n'),
+    ).toHaveLength(1);
     expect(
       burst.filter((line) => /text-kit\s+\| reloaded in/.test(line)),
       burst.join('\n'),

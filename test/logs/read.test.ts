@@ -119,7 +119,11 @@ describe('followLogs', () => {
     await until('3 events', () => got.length === 3, { everyMs: 5 });
     for (const i of range(40, 10)) {
       await store.write(event(i));
-      if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      // Every 5 events, until the follower has them: it follows live, rotation by rotation.
+      if (i % 5 === 4) {
+        await store.flush();
+        await until(`event ${i}`, () => got.some((e) => e.msg === `event ${i}`), { everyMs: 5 });
+      }
     }
     expect(numbers(await done)).toEqual(range(43, 7));
     expect((await readdir(dir)).length).toBeGreaterThan(10);

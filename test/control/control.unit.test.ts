@@ -1,17 +1,21 @@
-// The control channel with real Unix sockets in temporary workspaces: what `mcpx dev` serves and
-// what `mcpx status` / `mcpx restart` ask.
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { type Socket, createConnection } from 'node:net';
+// The control channel with real Unix sockets in temporary workspaces, all in this process: what
+// `mcpx dev` serves and what `mcpx status` / `mcpx restart` ask.
+import { link, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/control/client.js';
+import {
+  type ControlClientOptions,
+  controlRestart,
+  controlStatus,
+} from '../../src/control/client.js';
 import { MAX_SOCKET_PATH_BYTES, controlLocation } from '../../src/control/location.js';
 import { type ControlHandlers, ControlServer } from '../../src/control/server.js';
 import { ExitCode, McpxError } from '../../src/errors.js';
 import type { ClusterSnapshot } from '../../src/supervisor/state.js';
-import { waitForExit } from '../helpers/processes.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -73,10 +77,12 @@ async function listen(root: string, h: ControlHandlers = handlers(root)): Promis
   return server;
 }
 
-async function connect(root: string): Promise<ControlClient> {
-  const client = await ControlClient.connect(root);
-  cleanups.push(async () => client.close());
-  return client;
+/** What `mcpx status` and `mcpx restart` ask, for the workspace at `root`. */
+function connect(root: string, options: ControlClientOptions = {}) {
+  return {
+    status: () => controlStatus(root, options),
+    restart: (server: string) => controlRestart(root, server, options),
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<McpxError> {
@@ -88,39 +94,35 @@ async function rejection(promise: Promise<unknown>): Promise<McpxError> {
   return error as McpxError;
 }
 
-/** A raw connection that sends lines as given and collects the lines it gets back. */
-async function rawConnection(path: string): Promise<{
-  socket: Socket;
-  send(text: string): void;
-  nextLine(): Promise<Record<string, unknown>>;
-  closed: Promise<void>;
-}> {
-  const socket = createConnection({ path });
-  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  cleanups.push(async () => socket.destroy());
-  let buffer = '';
-  const waiting: (() => void)[] = [];
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    for (const wake of waiting.splice(0)) wake();
+/** A raw HTTP exchange on the socket, as curl --unix-socket would make it. */
+function raw(
+  socketPath: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: JSON.parse(text || 'null'),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
   });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const nextLine = async (): Promise<Record<string, unknown>> => {
-    while (!buffer.includes('\n')) await new Promise<void>((resolve) => waiting.push(resolve));
-    const end = buffer.indexOf('\n');
-    const line = buffer.slice(0, end);
-    buffer = buffer.slice(end + 1);
-    return JSON.parse(line) as Record<string, unknown>;
-  };
-  return { socket, send: (text) => socket.write(text), nextLine, closed };
 }
 
 describe('round trips', () => {
   it('answers status and restart', async () => {
     const root = await workspace();
     await listen(root);
-    const client = await connect(root);
+    const client = connect(root);
     expect(await client.status()).toEqual(JSON.parse(JSON.stringify(snapshot(root))));
     expect(await client.restart('docs')).toEqual({ restarted: 2 });
   });
@@ -128,7 +130,7 @@ describe('round trips', () => {
   it("passes on mcpx dev's McpxError with its hint and exit code", async () => {
     const root = await workspace();
     await listen(root);
-    const client = await connect(root);
+    const client = connect(root);
     const error = await rejection(client.restart('nope'));
     expect(error.message).toBe('No server "nope" in this cluster.');
     expect(error.hint).toBe('servers: docs');
@@ -147,7 +149,7 @@ describe('round trips', () => {
         },
       }),
     );
-    const client = await connect(root);
+    const client = connect(root);
     const error = await rejection(client.status());
     expect(error.message).toBe(
       'mcpx dev failed to report the cluster status: replicas is not iterable',
@@ -155,7 +157,7 @@ describe('round trips', () => {
     expect(error.exitCode).toBe(ExitCode.bug);
   });
 
-  it('answers requests on one connection out of order, each when it is done', async () => {
+  it('answers a status while a restart is still running', async () => {
     const root = await workspace();
     let finish: (() => void) | undefined;
     await listen(
@@ -167,8 +169,9 @@ describe('round trips', () => {
           }),
       }),
     );
-    const client = await connect(root);
+    const client = connect(root);
     const restart = client.restart('docs');
+    await until('the restart request', () => finish !== undefined);
     // The restart is still running: the status is answered first.
     expect((await client.status()).pid).toBe(process.pid);
     finish?.();
@@ -178,8 +181,7 @@ describe('round trips', () => {
   it('gives up on an answer after the timeout with exit code 4', async () => {
     const root = await workspace();
     await listen(root, handlers(root, { restart: () => new Promise(() => {}) }));
-    const client = await ControlClient.connect(root, { restartTimeoutMs: 200 });
-    cleanups.push(async () => client.close());
+    const client = connect(root, { restartTimeoutMs: 200 });
     const error = await rejection(client.restart('docs'));
     expect(error.message).toBe(
       `mcpx dev (pid ${process.pid}) did not answer "restart" within 0.2 s.`,
@@ -189,10 +191,19 @@ describe('round trips', () => {
 
   it('rejects waiting requests when mcpx dev goes away', async () => {
     const root = await workspace();
-    const server = await listen(root, handlers(root, { restart: () => new Promise(() => {}) }));
-    const client = await connect(root);
+    let asked = false;
+    const server = await listen(
+      root,
+      handlers(root, {
+        restart: () => {
+          asked = true;
+          return new Promise(() => {});
+        },
+      }),
+    );
+    const client = connect(root);
     const outcome = rejection(client.restart('docs'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until('the restart request', () => asked);
     await server.close();
     const error = await outcome;
     expect(error.message).toBe(`mcpx dev (pid ${process.pid}) closed the control connection.`);
@@ -245,9 +256,8 @@ describe('where the socket is', () => {
       pid: process.pid,
     });
 
-    const client = await connect(root);
+    const client = connect(root);
     expect((await client.status()).root).toBe(root);
-    client.close();
 
     await server.close();
     await expect(stat(dirname(server.socketPath))).rejects.toThrow(/ENOENT/);
@@ -257,18 +267,19 @@ describe('where the socket is', () => {
 
 /**
  * Leaves what an `mcpx dev` killed with SIGKILL leaves: a socket file nobody listens on, and
- * control.json naming it and the dead pid.
+ * control.json naming it and a dead pid. A server that closes removes its socket, so a second name
+ * (a hard link) keeps the socket file and takes its place afterwards.
  */
 async function deadServerAt(socketPath: string, infoFile: string): Promise<void> {
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 });
-  const script = `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('up'))`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve) => child.stdout.once('data', resolve));
-  const pid = child.pid ?? 0;
-  child.kill('SIGKILL');
-  expect(await waitForExit(pid, 5000)).toBe(true);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  await link(socketPath, `${socketPath}.kept`);
+  await new Promise((resolve) => server.close(resolve));
+  await rename(`${socketPath}.kept`, socketPath);
   expect((await stat(socketPath)).isSocket()).toBe(true);
-  await writeFile(infoFile, JSON.stringify({ socket: socketPath, pid }));
+  // Above Linux's largest pid (2^22), so no process has it.
+  await writeFile(infoFile, JSON.stringify({ socket: socketPath, pid: 5_000_000 }));
 }
 
 describe('a stale socket', () => {
@@ -277,7 +288,7 @@ describe('a stale socket', () => {
     const location = controlLocation(root);
     await deadServerAt(location.socket, location.infoFile);
 
-    const error = await rejection(ControlClient.connect(root));
+    const error = await rejection(controlStatus(root));
     expect(error.message).toBe(`mcpx dev is not running in ${root}.`);
 
     const server = await listen(root);
@@ -285,7 +296,7 @@ describe('a stale socket', () => {
     expect(JSON.parse(await readFile(location.infoFile, 'utf8'))).toMatchObject({
       pid: process.pid,
     });
-    const client = await connect(root);
+    const client = connect(root);
     expect((await client.status()).pid).toBe(process.pid);
   });
 
@@ -318,7 +329,7 @@ describe('a second mcpx dev', () => {
 
     expect(await readFile(location.infoFile, 'utf8')).toBe(info);
     expect((await stat(first.socketPath)).isSocket()).toBe(true);
-    const client = await connect(root);
+    const client = connect(root);
     expect(await client.restart('docs')).toEqual({ restarted: 2 });
   });
 
@@ -337,86 +348,87 @@ describe('a second mcpx dev', () => {
 });
 
 describe('bad input', () => {
-  it('gets an error response, and the server keeps serving on the same connection', async () => {
+  it('gets a JSON error with the status that fits, and the server keeps serving', async () => {
     const root = await workspace();
     const server = await listen(root);
-    const raw = await rawConnection(server.socketPath);
-
-    raw.send('hello there\n');
-    expect(await raw.nextLine()).toMatchObject({
-      id: null,
-      error: { message: expect.stringMatching(/^invalid JSON: /), hint: expect.any(String) },
+    expect(await raw(server.socketPath, 'GET', '/shutdown')).toMatchObject({
+      status: 404,
+      body: {
+        error: {
+          message: 'no control route GET /shutdown',
+          hint: 'use GET /status or POST /servers/<name>/restart',
+        },
+      },
     });
-    raw.send('[1,2]\n');
-    expect(await raw.nextLine()).toMatchObject({
-      id: null,
-      error: { message: 'a request must be a JSON object' },
+    expect(await raw(server.socketPath, 'POST', '/status')).toMatchObject({
+      status: 405,
+      headers: { allow: 'GET' },
+      body: { error: { message: '/status takes GET, not POST' } },
     });
-    raw.send('{"id":"x","method":"status"}\n');
-    expect(await raw.nextLine()).toMatchObject({
-      id: null,
-      error: { message: 'a request needs a whole-number "id"' },
+    expect(await raw(server.socketPath, 'GET', '/servers/docs/restart')).toMatchObject({
+      status: 405,
+      headers: { allow: 'POST' },
     });
-    raw.send('{"id":7,"method":"shutdown"}\n');
-    expect(await raw.nextLine()).toEqual({
-      id: 7,
-      error: { message: 'unknown method "shutdown"', hint: 'use one of: status, restart' },
+    // A name that is not valid percent-encoding names no server.
+    expect((await raw(server.socketPath, 'POST', '/servers/%E0%A4%A/restart')).status).toBe(404);
+    expect(await raw(server.socketPath, 'POST', '/servers/nope/restart')).toMatchObject({
+      status: 400,
+      body: { error: { message: 'No server "nope" in this cluster.', exitCode: ExitCode.usage } },
     });
-    raw.send('{"id":8,"method":"restart","params":{}}\n');
-    expect(await raw.nextLine()).toMatchObject({
-      id: 8,
-      error: { message: 'restart needs the server name: "params": {"server": "<name>"}' },
+    // A target `new URL` would throw on.
+    expect((await raw(server.socketPath, 'GET', 'http://[')).status).toBe(404);
+    // Headers past Node's limit are refused before any handler runs.
+    const huge = await raw(server.socketPath, 'GET', '/status', { 'x-pad': 'x'.repeat(17 * 1024) });
+    expect(huge.status).toBe(431);
+    expect(await raw(server.socketPath, 'GET', '/status?verbose')).toMatchObject({
+      status: 200,
+      body: { pid: process.pid },
     });
-
-    // Blank lines are skipped; a request split across writes is read whole.
-    raw.send('\n\n{"id":9,');
-    raw.send('"method":"status"}\r\n');
-    expect(await raw.nextLine()).toMatchObject({ id: 9, result: { pid: process.pid } });
   });
 
-  it('hangs up on a line longer than 1 MiB, and keeps serving others', async () => {
+  it('a client refuses an answer longer than 1 MiB', async () => {
     const root = await workspace();
-    const server = await listen(root);
-    const raw = await rawConnection(server.socketPath);
-    raw.send('x'.repeat(1024 * 1024 + 10));
-    expect(await raw.nextLine()).toMatchObject({
-      id: null,
-      error: { message: expect.stringMatching(/longer than 1048576 bytes/) },
-    });
-    await raw.closed;
-
-    const client = await connect(root);
-    expect((await client.status()).pid).toBe(process.pid);
+    await listen(
+      root,
+      handlers(root, { status: () => ({ ...snapshot(root), root: 'x'.repeat(1024 * 1024) }) }),
+    );
+    const error = await rejection(connect(root).status());
+    expect(error.message).toBe(
+      `mcpx dev (pid ${process.pid}) sent an answer longer than 1048576 bytes.`,
+    );
+    expect(error.exitCode).toBe(ExitCode.unreachable);
   });
 
   it('survives a client that hangs up before its answer', async () => {
     const root = await workspace();
-    let answered: (() => void) | undefined;
-    const done = new Promise<void>((resolve) => (answered = resolve));
+    let release: ((value: { restarted: number }) => void) | undefined;
     const server = await listen(
       root,
       handlers(root, {
-        restart: async () => {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          answered?.();
-          return { restarted: 1 };
-        },
+        restart: () => new Promise((resolve) => (release = resolve)),
       }),
     );
-    const raw = await rawConnection(server.socketPath);
-    raw.send('{"id":1,"method":"restart","params":{"server":"docs"}}\n');
-    raw.socket.destroy();
-    await done;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const client = await connect(root);
-    expect(await client.restart('docs')).toEqual({ restarted: 1 });
+    const req = request({
+      socketPath: server.socketPath,
+      method: 'POST',
+      path: '/servers/docs/restart',
+    });
+    const hungUp = new Promise((resolve) => req.once('close', resolve));
+    req.on('error', () => {});
+    req.end();
+    await until('the restart request', () => release !== undefined);
+    req.destroy();
+    await hungUp;
+    release?.({ restarted: 1 });
+    const client = connect(root);
+    expect(await client.status()).toMatchObject({ pid: process.pid });
   });
 });
 
 describe('a client without a server', () => {
   it('gets an McpxError that says to start mcpx dev, exit code 4', async () => {
     const root = await workspace();
-    const error = await rejection(ControlClient.connect(root));
+    const error = await rejection(controlStatus(root));
     expect(error.message).toBe(`mcpx dev is not running in ${root}.`);
     expect(error.hint).toBe('start it with `mcpx dev`');
     expect(error.exitCode).toBe(ExitCode.unreachable);
@@ -426,7 +438,7 @@ describe('a client without a server', () => {
     const root = await workspace();
     const server = await listen(root);
     await server.close();
-    const error = await rejection(ControlClient.connect(root));
+    const error = await rejection(controlStatus(root));
     expect(error.message).toBe(`mcpx dev is not running in ${root}.`);
   });
 });

@@ -21,7 +21,7 @@ describe('formatBug', () => {
     expect(headline).toContain('This is a bug in mcpx; please report it');
     expect(agent).toBe('mcpx/0.1.0 linux-x64 node-v24.21.0');
     expect(stackTop).toBe('TypeError: x is undefined');
-    expect(text).toContain('errors.test.ts');
+    expect(text).toContain('errors.unit.test.ts');
   });
 
   it('prints a thrown non-Error as text', () => {

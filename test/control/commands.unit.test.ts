@@ -1,12 +1,15 @@
-// `mcpx status` and `mcpx restart` as users run them: the built CLI in a child process, talking to
-// a real ControlServer in this process whose handlers return a fixed cluster.
+// `mcpx status` and `mcpx restart` in-process (oclif's parser, our error policy), talking over a
+// real socket to a real ControlServer whose handlers return a fixed cluster. test/e2e/dev.test.ts
+// runs them as child processes against a real `mcpx dev`.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Restart from '../../src/commands/restart.js';
+import Status from '../../src/commands/status.js';
 import { ControlServer } from '../../src/control/server.js';
 import { McpxError } from '../../src/errors.js';
-import { mcpx } from '../helpers/cli.js';
+import { runCommand } from '../helpers/run-command.js';
 import { CLUSTER } from './cluster.js';
 
 let ws: string;
@@ -43,7 +46,7 @@ async function startCluster(): Promise<void> {
 describe('mcpx status', () => {
   it('prints one row per replica', async () => {
     await startCluster();
-    const { exitCode, stdout, stderr } = await mcpx(['status', '--dir', ws], { cwd: tmpdir() });
+    const { exitCode, stdout, stderr } = await runCommand(Status, ['--dir', ws]);
     expect(stderr).toBe('');
     expect(exitCode).toBe(0);
     const lines = stdout.trimEnd().split('\n');
@@ -75,20 +78,20 @@ describe('mcpx status', () => {
     await startCluster();
     const inside = join(ws, 'servers');
     await mkdir(inside);
-    const { exitCode, stdout } = await mcpx(['status', '--json'], { cwd: inside });
+    const { exitCode, stdout } = await runCommand(Status, ['--json', '--dir', inside]);
     expect(exitCode).toBe(0);
     expect(JSON.parse(stdout)).toEqual(JSON.parse(JSON.stringify({ ...CLUSTER, root: ws })));
   });
 
   it('exits 4 and says how to start mcpx dev when none runs', async () => {
-    const { exitCode, stdout, stderr } = await mcpx(['status', '--dir', ws], { cwd: tmpdir() });
+    const { exitCode, stdout, stderr } = await runCommand(Status, ['--dir', ws]);
     expect(exitCode).toBe(4);
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      `Error: mcpx dev is not running in ${ws}.\nTry: start it with \`mcpx dev\``,
+      `Error: mcpx dev is not running in ${ws}.\nTry: start it with \`mcpx dev\`\n`,
     );
 
-    const json = await mcpx(['status', '--json', '--dir', ws], { cwd: tmpdir() });
+    const json = await runCommand(Status, ['--json', '--dir', ws]);
     expect(json.exitCode).toBe(4);
     expect(JSON.parse(json.stdout)).toEqual({
       error: {
@@ -103,27 +106,29 @@ describe('mcpx status', () => {
 describe('mcpx restart', () => {
   it('restarts the server and says how many replicas', async () => {
     await startCluster();
-    const { exitCode, stdout } = await mcpx(['restart', 'docs', '--dir', ws], { cwd: tmpdir() });
+    const { exitCode, stdout, result } = await runCommand(Restart, ['docs', '--dir', ws]);
     expect(exitCode).toBe(0);
-    expect(stdout).toBe('Restarted docs (2 replicas)');
+    expect(stdout).toBe('Restarted docs (2 replicas)\n');
+    expect(result).toEqual({ server: 'docs', restarted: 2 });
     expect(restarts).toEqual(['docs']);
 
-    const json = await mcpx(['restart', 'docs', '--json', '--dir', ws], { cwd: tmpdir() });
+    const json = await runCommand(Restart, ['docs', '--json', '--dir', ws]);
     expect(JSON.parse(json.stdout)).toEqual({ server: 'docs', restarted: 2 });
   });
 
   it("passes on mcpx dev's error for an unknown server, exit 2", async () => {
     await startCluster();
-    const { exitCode, stderr } = await mcpx(['restart', 'nope', '--dir', ws], { cwd: tmpdir() });
+    const { exitCode, stderr } = await runCommand(Restart, ['nope', '--dir', ws]);
     expect(exitCode).toBe(2);
     expect(stderr).toBe(
-      'Error: No server "nope" in this cluster.\nTry: the cluster runs text-kit, docs, writing',
+      'Error: No server "nope" in this cluster.\nTry: the cluster runs text-kit, docs, writing\n',
     );
   });
 
   it('needs the server name', async () => {
-    const { exitCode, stderr } = await mcpx(['restart', '--dir', ws], { cwd: tmpdir() });
+    // oclif's top level prints this usage error; test/e2e/cli.test.ts sees it printed.
+    const { exitCode, error } = await runCommand(Restart, ['--dir', ws]);
     expect(exitCode).toBe(2);
-    expect(stderr).toMatch(/Missing 1 required arg/);
+    expect(error?.message).toMatch(/Missing 1 required arg/);
   });
 });
