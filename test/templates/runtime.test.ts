@@ -1,8 +1,7 @@
-// The runtime every server template shares (src/runtime/ and the two entries), tested the way
+// The runtime every server shares (templates/packages/mcp-runtime) and the two entries, tested the way
 // clients meet it: real child processes on Node 24, over stdio and over HTTP.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,7 +15,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const SERVERS = fileURLToPath(new URL('../../templates/servers/', import.meta.url));
-const ROLES = ['tools', 'resources', 'prompts'] as const;
+const RUNTIME = fileURLToPath(new URL('../../templates/packages/mcp-runtime/', import.meta.url));
 
 const INITIALIZE = {
   jsonrpc: '2.0',
@@ -90,32 +89,8 @@ afterAll(() => {
 });
 
 describe('shared runtime', () => {
-  it('is byte-identical in every server template', async () => {
-    const [first, ...others] = ROLES;
-    const files = (await readdir(join(SERVERS, first, 'src/runtime'))).sort();
-    expect(files).toEqual([
-      'http-host.ts',
-      'lifecycle.ts',
-      'log.ts',
-      'package-info.ts',
-      'stdout-guard.ts',
-    ]);
-    for (const role of others) {
-      expect((await readdir(join(SERVERS, role, 'src/runtime'))).sort()).toEqual(files);
-    }
-    for (const file of [...files.map((name) => `runtime/${name}`), 'stdio.ts', 'http.ts']) {
-      const expected = await readFile(join(SERVERS, first, 'src', file), 'utf8');
-      for (const role of others) {
-        expect(
-          await readFile(join(SERVERS, role, 'src', file), 'utf8'),
-          `${role}/src/${file}`,
-        ).toBe(expected);
-      }
-    }
-  });
-
   it('keeps console output off stdout', async () => {
-    const guard = join(SERVERS, 'tools/src/runtime/stdout-guard.ts');
+    const guard = join(RUNTIME, 'src/stdout-guard.ts');
     const script = `await import(${JSON.stringify(guard)});
       console.log('log'); console.info('info'); console.debug('debug');
       console.table([1]); console.group('group'); console.groupEnd(); console.count();`;
