@@ -81,18 +81,21 @@ export async function addRuntime(root: string): Promise<() => Promise<void>> {
   // Only a list of workspaces is extended: a package.json without one is not an npm workspace
   // root, and the servers' `file:` dependency links the runtime all the same.
   const wanted = workspaces === undefined ? undefined : withPackagesWorkspace(workspaces);
-  const edited =
-    pkgText !== undefined && wanted !== undefined && wanted.length !== workspaces?.length;
-  if (edited)
-    await writeFileAtomic(
-      pkgFile,
-      editJsonText(pkgText, [{ path: ['workspaces'], value: wanted }]),
-    );
-  return async () => {
-    if (edited) await writeFileAtomic(pkgFile, pkgText);
+  let edited = false;
+  const undo = async (): Promise<void> => {
+    if (edited && pkgText !== undefined) await writeFileAtomic(pkgFile, pkgText);
     await rm(target, { recursive: true, force: true });
     if (!hadPackagesDir) await rmdir(packagesDir).catch(() => undefined);
   };
+  if (pkgText !== undefined && wanted !== undefined && wanted.length !== workspaces?.length) {
+    const edit = editJsonText(pkgText, [{ path: ['workspaces'], value: wanted }]);
+    await writeFileAtomic(pkgFile, edit).catch(async (error: unknown) => {
+      await undo();
+      throw error;
+    });
+    edited = true;
+  }
+  return undo;
 }
 
 function parseName(text: string): string | undefined {

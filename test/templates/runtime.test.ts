@@ -231,11 +231,12 @@ describe('HTTP entry', () => {
     await expectRpcError(await fetch(`${base}/mcp`), 400, -32000);
   });
 
-  it('answers 400 for invalid JSON, 413 for a body past 4 MB, 405 for other methods', async () => {
+  it('answers 400 for invalid JSON, 413 for a body past 100 KB, 405 for other methods', async () => {
     await expectRpcError(await post('{"jsonrpc":'), 400, -32700);
-    await expectRpcError(await post('x'.repeat(4 * 1024 * 1024 + 1)), 413, -32000);
+    // The limit of the SDK's createMcpExpressApp (express.json()'s default).
+    await expectRpcError(await post('x'.repeat(100 * 1024 + 1)), 413, -32000);
     // Without Content-Length the limit applies while reading.
-    const megabyte = new Uint8Array(1024 * 1024).fill(0x20);
+    const chunk = new Uint8Array(32 * 1024).fill(0x20);
     const chunked = await fetch(`${base}/mcp`, {
       method: 'POST',
       headers: {
@@ -244,7 +245,7 @@ describe('HTTP entry', () => {
       },
       body: new ReadableStream({
         start(controller) {
-          for (let i = 0; i < 5; i++) controller.enqueue(megabyte);
+          for (let i = 0; i < 5; i++) controller.enqueue(chunk);
           controller.close();
         },
       }),
