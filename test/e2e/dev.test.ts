@@ -15,6 +15,7 @@ import type { LogEvent } from '../../src/logs/event.js';
 import type { ClusterSnapshot } from '../../src/supervisor/state.js';
 import { BIN, mcpx, testPath } from '../helpers/cli.js';
 import { type DevProcess, startDevProcess } from '../helpers/dev-process.js';
+import { INITIALIZE } from '../helpers/initialize.js';
 import { isAlive, waitForExit } from '../helpers/processes.js';
 import { readySnapshot } from '../helpers/workspace.js';
 
@@ -254,16 +255,7 @@ describe('a healthy cluster', () => {
           accept: 'application/json, text/event-stream',
           ...headers,
         },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-11-25',
-            capabilities: {},
-            clientInfo: { name: 'e2e', version: '0' },
-          },
-        }),
+        body: JSON.stringify(INITIALIZE),
       });
     const refused = await post({});
     expect(refused.status).toBe(401);

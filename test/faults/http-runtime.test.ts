@@ -11,22 +11,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { INITIALIZE } from '../helpers/initialize.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpx } from '../helpers/cli.js';
 import { waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
 import { initWorkspace, linkNodeModules } from '../helpers/workspace.js';
 
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'http-runtime-test', version: '0.0.0' },
-  },
-};
 const CLUSTER_HOST = 'docs.default.svc.cluster.local';
 
 let base: string;

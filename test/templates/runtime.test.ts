@@ -12,21 +12,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { INITIALIZE } from '../helpers/initialize.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const SERVERS = fileURLToPath(new URL('../../templates/servers/', import.meta.url));
 const RUNTIME = fileURLToPath(new URL('../../templates/packages/mcp-runtime/', import.meta.url));
-
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'runtime-test', version: '0.0.0' },
-  },
-};
 
 /** Every child a test starts, so that none outlives the run. */
 const children = new Set<ChildProcess>();
