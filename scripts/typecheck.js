@@ -1,5 +1,5 @@
 // Typechecks every TypeScript project in the repo: mcpx itself, its tests, each template (as the
-// real project it is), the primitive templates and each example server.
+// real project it is), the runtime package, the primitive templates and each example server.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,7 +16,9 @@ const projects = [
   'tsconfig.json',
   'test/tsconfig.json',
   'templates/primitives',
+  ...servers('templates/packages'),
   ...servers('templates/servers'),
+  ...servers('examples/packages'),
   ...servers('examples/servers'),
 ];
 

@@ -1,12 +1,14 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.js';
-import { yesFlag } from '../cli/flags.js';
+import { RUNTIME_DIR } from '../scaffold/runtime.js';
 import { type InitResult, initWorkspace } from '../services/init.js';
 
 export default class Init extends BaseCommand {
   static override summary = 'Create a workspace for several MCP servers.';
-  static override description = `Writes mcpx.json (the manifest of every server, in the mcpServers shape MCP clients read), a root package.json with npm workspaces for servers/*, a shared tsconfig.base.json, a .gitignore that keeps .mcpx/ out of git, and a README.
+  static override description = `Writes mcpx.json (the manifest of every server, in the mcpServers shape MCP clients read), a root package.json with npm workspaces for servers/*, a shared tsconfig.base.json, a .gitignore that keeps .mcpx/ out of git, a README, and packages/mcp-runtime: the runtime (stdout guard, logger, lifecycle, HTTP host) that every server of the workspace depends on.
+
+mcpx init asks nothing, so it has no --yes.
 
 The folder must be empty (a .git folder is fine) unless --force; even then mcpx never overwrites a file.`;
 
@@ -39,7 +41,6 @@ The folder must be empty (a .git folder is fine) unless --force; even then mcpx 
       description:
         'e.g. a git URL (github:owner/mcpx#v0.1.0), a tarball URL, or a version once mcpx is on the registry. CI installs mcpx from it with `npm ci`.',
     }),
-    yes: yesFlag,
   };
 
   async run(): Promise<InitResult> {
@@ -51,7 +52,12 @@ The folder must be empty (a .git folder is fine) unless --force; even then mcpx 
       mcpxSpec: flags['mcpx-spec'],
     });
     this.log(`Created workspace ${result.name} in ${result.dir}`);
-    for (const file of result.files) this.log(`  ${file}`);
+    // The runtime package is one thing to the reader, not a dozen files.
+    const runtime = result.files.filter((file) => file.startsWith(`${RUNTIME_DIR}/`));
+    for (const file of result.files) {
+      if (file === runtime[0]) this.log(`  ${RUNTIME_DIR}/ (${runtime.length} files)`);
+      else if (!runtime.includes(file)) this.log(`  ${file}`);
+    }
     this.log(`mcpx is a devDependency: "mcpx": "${result.mcpx.spec}"`);
     if (result.mcpx.local) {
       this.logToStderr(

@@ -29,6 +29,8 @@ const fromRoot = (...parts: string[]): string => join(mcpxRoot(), ...parts);
 export const templatePaths = {
   workspace: (): string => fromRoot('templates', 'workspace'),
   tsconfigBase: (): string => fromRoot('templates', 'tsconfig.base.json'),
+  /** The runtime package every server depends on (packages/mcp-runtime in a workspace). */
+  runtime: (): string => fromRoot('templates', 'packages', 'mcp-runtime'),
   server: (template: PrimitiveKind): string => fromRoot('templates', 'servers', template),
   primitive: (kind: PrimitiveKind): string =>
     fromRoot('templates', 'primitives', `${singular(kind)}.ts`),

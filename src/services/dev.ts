@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ControlServer } from '../control/server.js';
 import { McpxError } from '../errors.js';
 import { CLUSTER, type LogEvent } from '../logs/event.js';
@@ -74,6 +77,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     let storeFailed = false;
     supervisor = new Supervisor({
       workspace,
+      authToken: await newAuthToken(workspace.root),
       servers: options.servers,
       policies: options.policies,
       onWorkspace: (next) => countReplicas(next.manifest),
@@ -133,4 +137,16 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     snapshot: () => running.snapshot(),
     restart: (server) => running.restart(server),
   };
+}
+
+/**
+ * A bearer token for this run's HTTP servers (they get it as MCP_AUTH_TOKEN, mcpx's client sends
+ * it), so that no other local user can call their tools. Kept in .mcpx/auth-token, readable by
+ * this user only, for clients of their own (an inspector) to send.
+ */
+async function newAuthToken(root: string): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await mkdir(join(root, '.mcpx'), { recursive: true });
+  await writeFile(join(root, '.mcpx', 'auth-token'), `${token}\n`, { mode: 0o600 });
+  return token;
 }

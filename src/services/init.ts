@@ -5,6 +5,7 @@ import { editJsonText } from '../manifest/json-text.js';
 import { MANIFEST_FILE } from '../manifest/schema.js';
 import { fillPlaceholders } from '../scaffold/copy.js';
 import { type McpxSpec, detectMcpxSpec, givenMcpxSpec } from '../scaffold/mcpx-spec.js';
+import { runtimeFiles } from '../scaffold/runtime.js';
 import { mcpxRoot, templatePaths } from '../scaffold/templates.js';
 
 export interface InitOptions {
@@ -31,7 +32,8 @@ const IGNORED_ENTRIES = new Set(['.git', '.DS_Store']);
 
 /**
  * Creates a workspace: mcpx.json, an npm-workspaces package.json, a shared tsconfig, .gitignore,
- * a README and a GitHub Actions workflow that runs `mcpx smoke`.
+ * a README, a GitHub Actions workflow that runs `mcpx smoke`, and packages/mcp-runtime, the
+ * runtime every server of the workspace depends on.
  */
 export async function initWorkspace(options: InitOptions): Promise<InitResult> {
   const dir = resolve(options.dir);
@@ -81,14 +83,18 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
 
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
+  const folders: string[] = [];
   try {
     for (const [file, content] of Object.entries(files)) {
-      await mkdir(dirname(join(dir, file)), { recursive: true });
+      const made = await mkdir(dirname(join(dir, file)), { recursive: true });
+      if (made !== undefined) folders.push(made);
       await writeFile(join(dir, file), content, { flag: 'wx' });
       written.push(file);
     }
   } catch (error) {
     await Promise.all(written.map((file) => rm(join(dir, file), { force: true })));
+    // The folders this run made (each the top of a new branch), now empty of its files.
+    await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
     throw new McpxError(`Could not write the workspace files in ${dir}: ${String(error)}`, {
       hint: 'check that the folder is writable; nothing was left behind',
       cause: error,
@@ -133,6 +139,7 @@ async function renderWorkspace(
     '.gitignore': await read('_gitignore'),
     '.github/workflows/mcpx-smoke.yml': await read('_github/workflows/mcpx-smoke.yml'),
     'README.md': fillPlaceholders(await read('README.md'), { name }),
+    ...(await runtimeFiles()),
   };
 }
 

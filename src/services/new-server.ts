@@ -11,6 +11,7 @@ import { serverNameProblem } from '../manifest/names.js';
 import type { ResolvedRole } from '../manifest/roles.js';
 import type { ServerEntry } from '../manifest/schema.js';
 import { type StagedCopy, stageTemplate } from '../scaffold/copy.js';
+import { RUNTIME_DIR, addRuntime, hasRuntime } from '../scaffold/runtime.js';
 import { templatePaths } from '../scaffold/templates.js';
 import { type StepResult, type StepRunner, runStepsQuietly } from './steps.js';
 
@@ -94,6 +95,7 @@ export async function newServer(
   const link = join(root, 'node_modules', ...packageName.split('/'));
   const hasTsc = (): Promise<boolean> => exists(join(root, 'node_modules', '.bin', 'tsc'));
   let canTypecheck = false;
+  const runtimeThere = await hasRuntime(root);
 
   try {
     const steps = await runSteps([
@@ -104,6 +106,18 @@ export async function newServer(
           throwIfAborted(options.signal);
         },
       },
+      // Only in a workspace from an older mcpx: a new one has the runtime from `mcpx init`.
+      ...(runtimeThere
+        ? []
+        : [
+            {
+              title: `Add ${RUNTIME_DIR}, the runtime the servers share`,
+              run: async () => {
+                undo.push(await addRuntime(root));
+                throwIfAborted(options.signal);
+              },
+            },
+          ]),
       {
         title: `Render the ${role.template} template into ${path}`,
         run: async () => {

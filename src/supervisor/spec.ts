@@ -12,6 +12,11 @@ export interface SpecInput {
   entry: ServerEntry;
   parentEnv: NodeJS.ProcessEnv;
   startTimeout?: number | undefined;
+  /**
+   * An HTTP server mcpx starts gets it as MCP_AUTH_TOKEN (unless its entry's env sets that, even
+   * to "" for none), and the client sends the token in effect as `Authorization: Bearer`.
+   */
+  authToken?: string | undefined;
 }
 
 /**
@@ -49,11 +54,15 @@ export async function instanceSpec(input: SpecInput): Promise<InstanceSpec> {
     port = entry.port ?? (await freePort());
     env.PORT = String(port);
     url = `http://127.0.0.1:${port}${entry.path ?? DEFAULT_HTTP_PATH}`;
+    if (input.authToken !== undefined && entry.env?.MCP_AUTH_TOKEN === undefined)
+      env.MCP_AUTH_TOKEN = input.authToken;
   }
+  const token = transport === 'http' ? env.MCP_AUTH_TOKEN : undefined;
   return {
     ...common,
     port,
     url,
+    headers: token ? { Authorization: `Bearer ${token}` } : undefined,
     launch: {
       // `node` is the Node that runs mcpx: scaffolded TypeScript servers need a Node that strips types.
       command: node ? process.execPath : (entry.command ?? ''),

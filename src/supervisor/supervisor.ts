@@ -37,6 +37,8 @@ export interface SupervisorOptions {
   spawn?: typeof nodeSpawn;
   /** The environment servers' variables come from (default process.env). */
   parentEnv?: NodeJS.ProcessEnv;
+  /** The bearer token of the HTTP servers mcpx starts (see `instanceSpec`). */
+  authToken?: string;
   /** Reads the workspace again after mcpx.json changed (default: loadWorkspace of its root). */
   loadWorkspace?: (root: string) => Promise<Workspace>;
   /** Told of each valid edit of mcpx.json before it is applied (the terminal's labels follow it). */
@@ -91,6 +93,7 @@ export class Supervisor {
             replica,
             entry,
             parentEnv: this.options.parentEnv ?? process.env,
+            authToken: this.options.authToken,
             startTimeout: entry.startTimeout ?? this.options.startTimeout,
           }),
         clock: this.options.clock,

@@ -195,7 +195,7 @@ describe('output to a reader that stops early', () => {
   it('lets a command finish its work: new server completes and registers the server', async () => {
     const base = await mkdtemp(join(tmpdir(), 'mcpx-epipe-'));
     try {
-      expect((await mcpx(['init', 'ws', '--yes'], { cwd: base })).exitCode).toBe(0);
+      expect((await mcpx(['init', 'ws'], { cwd: base })).exitCode).toBe(0);
       const ws = join(base, 'ws');
       const result = await closedStdout(
         ['new', 'server', 'weather', '-r', 'tools', '-t', 'stdio', '--no-install', '--yes'],

@@ -6,7 +6,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,10 @@ import type { LogEvent } from '../../src/logs/event.js';
 import type { ClusterSnapshot } from '../../src/supervisor/state.js';
 import { BIN, mcpx, testPath } from '../helpers/cli.js';
 import { type DevProcess, startDevProcess } from '../helpers/dev-process.js';
+import { INITIALIZE } from '../helpers/initialize.js';
 import { isAlive, waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
+import { readySnapshot } from '../helpers/workspace.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string): string => join(REPO, 'test/fixtures', `${name}.ts`);
@@ -48,6 +50,11 @@ async function workspace(servers: Record<string, unknown>, copy: string[] = []):
     await cp(join(REPO, 'examples/servers', name), join(dir, 'servers', name), { recursive: true });
   await writeFile(join(dir, 'mcpx.json'), JSON.stringify({ mcpServers: servers }, null, 2));
   return dir;
+}
+
+/** The bearer token `mcpx dev` gave this run's HTTP servers. */
+async function authToken(dir: string): Promise<string> {
+  return (await readFile(join(dir, '.mcpx/auth-token'), 'utf8')).trim();
 }
 
 function dev(dir: string, args: string[] = []): DevProcess {
@@ -244,6 +251,30 @@ describe('a healthy cluster', () => {
     );
   });
 
+  it('guards its HTTP servers with a bearer token of this run, kept in .mcpx/auth-token', async () => {
+    // mcpx's own client sent the token: the server got as far as ready.
+    const docs = (await readySnapshot(dir, 4)).replicas.find((r) => r.server === 'docs');
+    const token = await authToken(dir);
+    expect(token).toMatch(/^[\w-]{43}$/);
+    expect((await stat(join(dir, '.mcpx/auth-token'))).mode & 0o777).toBe(0o600);
+    const post = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${docs?.port}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+        body: JSON.stringify(INITIALIZE),
+      });
+    const refused = await post({});
+    expect(refused.status).toBe(401);
+    await refused.body?.cancel();
+    const served = await post({ authorization: `Bearer ${token}` });
+    expect(served.status).toBe(200);
+    await served.body?.cancel();
+  });
+
   it('reloads an HTTP server blue/green and serves the edit on its new port', async () => {
     const before = (await status(dir)).replicas.find((r) => r.server === 'docs');
     cluster.mark();
@@ -257,7 +288,9 @@ describe('a healthy cluster', () => {
     expect(await waitForExit(before?.pid ?? -1, 5000)).toBe(true);
     const client = new Client({ name: 'e2e', version: '0' });
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${after?.port}/mcp`)),
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${after?.port}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${await authToken(dir)}` } },
+      }),
     );
     try {
       const { contents } = await client.readResource({ uri: 'docs://release-notes' });

@@ -60,7 +60,7 @@ it('runs from the tarball alone: init, new server, new tool, list', async () => 
   expect(version.exitCode).toBe(0);
   expect(version.stdout).toMatch(/^mcpx\/\d+\.\d+\.\d+ /);
 
-  const init = await unpacked(['init', 'ws', '--yes']);
+  const init = await unpacked(['init', 'ws']);
   expect(init.exitCode, init.stderr).toBe(0);
   const ws = join(base, 'ws');
   const server = await unpacked(

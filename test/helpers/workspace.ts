@@ -1,5 +1,5 @@
 // Throwaway workspaces of fixture servers for tests that drive the built CLI.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,4 +65,20 @@ export async function readySnapshot(
     throw new Error(`${String(error)}; last status: ${JSON.stringify(snapshot)}; ${context()}`);
   });
   return snapshot!;
+}
+
+/**
+ * node_modules of a scaffolded workspace as `npm install` lays it out for its servers: the
+ * workspace's runtime package linked from packages/, the third-party packages the servers import
+ * linked from this repository's node_modules (tests do not download them).
+ */
+export async function linkNodeModules(ws: string): Promise<void> {
+  const modules = join(ws, 'node_modules');
+  await mkdir(join(modules, '@modelcontextprotocol'), { recursive: true });
+  await symlink(
+    join(REPO, 'node_modules/@modelcontextprotocol/sdk'),
+    join(modules, '@modelcontextprotocol/sdk'),
+  );
+  await symlink(join(REPO, 'node_modules/zod'), join(modules, 'zod'));
+  await symlink(join('..', 'packages', 'mcp-runtime'), join(modules, 'mcp-runtime'));
 }

@@ -1,7 +1,10 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { packageInfo } from './runtime/package-info.ts';
+import { readPackageInfo } from 'mcp-runtime/package-info';
 import { registerTools } from './tools/index.ts';
 // mcpx:imports (mcpx inserts imports above this line)
+
+/** This server's name, version and description: renaming it is an edit of package.json alone. */
+export const packageInfo = readPackageInfo(new URL('../package.json', import.meta.url));
 
 /**
  * Creates a new MCP server with every primitive of this package. Each call returns a fresh

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { createLogger } from '../runtime/log.ts';
+import { createLogger } from 'mcp-runtime/log';
 
 /** Average silent reading speed of adults reading English non-fiction (Brysbaert, 2019). */
 const WORDS_PER_MINUTE = 238;

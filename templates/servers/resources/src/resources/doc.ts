@@ -2,7 +2,7 @@ import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { isSlug, listDocs, readDoc } from '../docs.ts';
-import { createLogger } from '../runtime/log.ts';
+import { createLogger } from 'mcp-runtime/log';
 
 /** Registers `doc`: each markdown document of `data/`, at `docs://{slug}`. */
 export function registerDoc(server: McpServer): void {
