@@ -10,7 +10,7 @@ import { unsetEnvNames } from '../manifest/env.js';
 import { MANIFEST_FILE, type SmokeCase, SmokeEntrySchema } from '../manifest/schema.js';
 import { toJUnit } from '../smoke/junit.js';
 import { smokeServer } from '../smoke/run-server.js';
-import { type SurfaceSnapshot, sortKeys } from '../smoke/surface.js';
+import { type Surface, canonical } from '../server/surface.js';
 import type { SmokeReport } from '../smoke/types.js';
 
 /** Cases kept beside the manifest instead of in it: `{ "<server>": { "cases": [...] } }`. */
@@ -85,7 +85,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
         cases: [...(entry.smoke?.cases ?? []), ...(fileCases.get(name) ?? [])],
         snapshot: (snapshots !== undefined && Object.hasOwn(snapshots, name)
           ? snapshots[name]
-          : undefined) as SurfaceSnapshot | undefined,
+          : undefined) as Surface | undefined,
         snapshotFile: snapshots === undefined ? undefined : snapshotRel,
         update: options.update,
         parentEnv: process.env,
@@ -186,7 +186,7 @@ async function readSnapshot(file: string): Promise<Record<string, unknown> | und
 
 /** Sorted keys at every depth, two-space indent, final newline: a file that diffs well in review. */
 async function writeSnapshot(file: string, servers: Record<string, unknown>): Promise<void> {
-  const text = `${JSON.stringify(sortKeys({ servers }), null, 2)}\n`;
+  const text = `${JSON.stringify(canonical({ servers }), null, 2)}\n`;
   const exists = await readFile(file, 'utf8').then(
     () => true,
     () => false,

@@ -10,8 +10,14 @@ import { type ServerEntry, type SmokeCase, transportOf } from '../manifest/schem
 import { Instance, StartError } from '../supervisor/instance.js';
 import { PidFiles } from '../supervisor/pidfiles.js';
 import { instanceSpec } from '../supervisor/spec.js';
-import { type RawSurface, listRaw } from '../supervisor/surface.js';
-import { type SurfaceSnapshot, diffSnapshots, snapshotOf } from './surface.js';
+import {
+  type RawSurface,
+  type Surface,
+  changeLine,
+  diffSurfaces,
+  listRaw,
+  surfaceOf,
+} from '../server/surface.js';
 import { CHECKS, type CheckName, type CheckResult, type ServerReport } from './types.js';
 
 /** Tool names as the spec allows them. */
@@ -28,7 +34,7 @@ export interface SmokeServerInput {
   clientPrefix: string;
   cases: readonly SmokeCase[];
   /** The committed surface of this server; undefined when there is none. */
-  snapshot: SurfaceSnapshot | undefined;
+  snapshot: Surface | undefined;
   /** Whether a snapshot file exists at all (to say what to do when it does not). */
   snapshotFile: string | undefined;
   update: boolean;
@@ -43,7 +49,7 @@ export interface SmokeServerInput {
  */
 export async function smokeServer(
   input: SmokeServerInput,
-): Promise<{ report: ServerReport; surface: SurfaceSnapshot | undefined }> {
+): Promise<{ report: ServerReport; surface: Surface | undefined }> {
   const started = performance.now();
   const { entry, name } = input;
   const transport = transportOf(entry);
@@ -212,7 +218,7 @@ export async function smokeServer(
   });
 
   // 8. surface snapshot.
-  const current = listed === undefined ? undefined : snapshotOf(listed);
+  const current = listed === undefined ? undefined : surfaceOf(listed);
   await timed('surface snapshot', async () => {
     if (current === undefined) return { status: 'skip', message: 'nothing listed' };
     if (input.update) return { status: 'pass', message: 'snapshot updated' };
@@ -225,26 +231,23 @@ export async function smokeServer(
             : `not in ${input.snapshotFile}; run \`mcpx smoke --update --server ${name}\``,
       };
     }
-    const diff = diffSnapshots(input.snapshot, current);
-    if (diff.breaking.length > 0) {
+    const changes = diffSurfaces(input.snapshot, current);
+    const breaking = changes.filter((c) => c.kind === 'breaking').map(changeLine);
+    const additions = changes.filter((c) => c.kind === 'additive').map(changeLine);
+    if (breaking.length > 0) {
       return {
         status: 'fail',
-        message: `${diff.breaking.length} breaking change${diff.breaking.length === 1 ? '' : 's'} against the snapshot (if intended, run \`mcpx smoke --update\`)`,
-        details: [
-          ...diff.breaking.map((line) => `- ${line}`),
-          ...diff.additions.map((line) => `+ ${line}`),
-        ],
+        message: `${breaking.length} breaking change${breaking.length === 1 ? '' : 's'} against the snapshot (if intended, run \`mcpx smoke --update\`)`,
+        details: [...breaking.map((line) => `- ${line}`), ...additions.map((line) => `+ ${line}`)],
       };
     }
     return {
       status: 'pass',
       message:
-        diff.additions.length === 0
+        additions.length === 0
           ? 'matches the snapshot'
-          : `compatible; ${diff.additions.length} addition${diff.additions.length === 1 ? '' : 's'}`,
-      ...(diff.additions.length === 0
-        ? {}
-        : { details: diff.additions.map((line) => `+ ${line}`) }),
+          : `compatible; ${additions.length} addition${additions.length === 1 ? '' : 's'}`,
+      ...(additions.length === 0 ? {} : { details: additions.map((line) => `+ ${line}`) }),
     };
   });
 

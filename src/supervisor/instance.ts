@@ -26,7 +26,7 @@ import {
 } from './process-tree.js';
 import { ChildStdioTransport } from './stdio-transport.js';
 import { stdoutAdvice } from './stdout-advice.js';
-import { type Surface, listSurface } from './surface.js';
+import { type Surface, listSurface } from '../server/surface.js';
 
 /** Everything needed to start one instance of one replica. */
 export interface InstanceSpec {

@@ -18,7 +18,7 @@ import { describeConnectError } from './connect-error.js';
 import { HealthCheck, type HealthOptions } from './policies/health-check.js';
 import { DEFAULT_LADDER, type LadderOptions } from './policies/shutdown-ladder.js';
 import type { ReloadResult, ReplicaSnapshot, ReplicaState } from './state.js';
-import { countSurface, diffSurface } from './surface.js';
+import { countSurface, diffSurfaces, reloadParts } from '../server/surface.js';
 
 export interface ReplicaPolicies {
   health: HealthOptions;
@@ -165,7 +165,7 @@ export class Replica {
       this.#health?.stop();
       this.#current = next;
       this.#becameReady(next);
-      const changes = diffSurface(old.surface, next.surface);
+      const changes = reloadParts(diffSurfaces(old.surface, next.surface));
       const message =
         changes.length === 0 ? 'same tools, resources and prompts' : changes.join('; ');
       this.#lastReload = { at: new Date(this.#clock.now()).toISOString(), ok: true, message };
