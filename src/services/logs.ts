@@ -111,9 +111,7 @@ async function prepare(options: LogsOptions): Promise<{
   const servers =
     workspace === undefined
       ? []
-      : Object.entries(workspace.manifest.mcpServers).map(
-          ([name, e]) => [name, e.replicas ?? 1] as const,
-        );
+      : [...workspace.servers.values()].map(({ name, replicas }) => [name, replicas] as const);
   const known = servers.map(([name]) => name);
   // A name the manifest does not have: mistyped, or a server removed since (its events remain).
   const unknown =

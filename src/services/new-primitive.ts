@@ -46,16 +46,15 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
     });
   }
   const workspace = await loadWorkspace(options.dir);
-  const servers = workspace.manifest.mcpServers;
-  const entry = Object.hasOwn(servers, server) ? servers[server] : undefined;
-  if (entry === undefined) {
-    const names = Object.keys(workspace.manifest.mcpServers);
+  const config = workspace.servers.get(server);
+  if (config === undefined) {
+    const names = [...workspace.servers.keys()];
     throw new McpxError(`No server named "${server}" in ${workspace.file}.`, {
       hint:
         names.length > 0 ? `use one of: ${names.join(', ')}` : 'create one with `mcpx new server`',
     });
   }
-  const role = entry.role === undefined ? undefined : workspace.roles.get(entry.role);
+  const role = config.role;
   if (role !== undefined && !role.primitives.includes(kind)) {
     const allowing = [...workspace.roles.values()]
       .filter((r) => r.primitives.includes(kind))
@@ -67,12 +66,12 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
       },
     );
   }
-  if (entry.cwd === undefined) {
+  if (config.remote || config.entry.cwd === undefined) {
     throw new McpxError(`Server "${server}" was not scaffolded by mcpx (it has no "cwd").`, {
       hint: 'mcpx adds primitives only to servers made with `mcpx new server`',
     });
   }
-  const src = join(workspace.root, entry.cwd, 'src');
+  const src = join(config.cwd, 'src');
   const serverFile = join(src, 'server.ts');
   const spell = primitiveSpellings(options.name);
   const kindDir = join(src, kind);

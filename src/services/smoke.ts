@@ -55,12 +55,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const fileCases = await readSmokeFile(workspace.root);
   const notices = [
     ...[...fileCases.keys()]
-      .filter((name) => !Object.hasOwn(workspace.manifest.mcpServers, name))
+      .filter((name) => !workspace.servers.has(name))
       .map(
         (name) =>
           `${SMOKE_FILE} has cases for ${JSON.stringify(name)}, which is not a server in ${MANIFEST_FILE}; they never run.`,
       ),
-    ...selected.flatMap(([name, entry]) =>
+    ...selected.flatMap(({ name, entry }) =>
       unsetEnvNames(entry, process.env).map(
         (variable) =>
           `${name}: env uses \${${variable}}, which is not set here; the server gets "" for it.`,
@@ -75,16 +75,14 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const results = await mapLimit(
     selected,
     options.concurrency ?? 4,
-    ([name, entry]) =>
+    (server) =>
       smokeServer({
         workspace,
-        name,
-        entry,
-        role: entry.role === undefined ? undefined : workspace.roles.get(entry.role),
+        server,
         clientPrefix,
-        cases: [...(entry.smoke?.cases ?? []), ...(fileCases.get(name) ?? [])],
-        snapshot: (snapshots !== undefined && Object.hasOwn(snapshots, name)
-          ? snapshots[name]
+        cases: [...(server.entry.smoke?.cases ?? []), ...(fileCases.get(server.name) ?? [])],
+        snapshot: (snapshots !== undefined && Object.hasOwn(snapshots, server.name)
+          ? snapshots[server.name]
           : undefined) as Surface | undefined,
         snapshotFile: snapshots === undefined ? undefined : snapshotRel,
         update: options.update,

@@ -5,8 +5,8 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Workspace } from '../manifest/load.js';
-import type { ResolvedRole } from '../manifest/roles.js';
-import { type ServerEntry, type SmokeCase, transportOf } from '../manifest/schema.js';
+import type { SmokeCase } from '../manifest/schema.js';
+import type { ServerConfig } from '../manifest/servers.js';
 import { Instance, StartError } from '../supervisor/instance.js';
 import { PidFiles } from '../supervisor/pidfiles.js';
 import { instanceSpec } from '../supervisor/spec.js';
@@ -27,9 +27,7 @@ const CLIENT_LIMIT = 64;
 
 export interface SmokeServerInput {
   workspace: Workspace;
-  name: string;
-  entry: ServerEntry;
-  role: ResolvedRole | undefined;
+  server: ServerConfig;
   /** e.g. `mcp__{server}__`. */
   clientPrefix: string;
   cases: readonly SmokeCase[];
@@ -51,13 +49,13 @@ export async function smokeServer(
   input: SmokeServerInput,
 ): Promise<{ report: ServerReport; surface: Surface | undefined }> {
   const started = performance.now();
-  const { entry, name } = input;
-  const transport = transportOf(entry);
+  const { server } = input;
+  const name = server.name;
   const checks: CheckResult[] = [];
   const report: ServerReport = {
     server: name,
-    transport,
-    role: entry.role,
+    transport: server.transport,
+    role: server.entry.role,
     checks,
     stderr: [],
     ms: 0,
@@ -87,15 +85,13 @@ export async function smokeServer(
   // 1. start: the process, initialize, within the start timeout.
   let instance: Instance | undefined;
   const pidRecord = PidFiles.of(input.workspace.root).track(name, 0);
-  const startTimeout = entry.smoke?.startTimeout ?? entry.startTimeout ?? 30_000;
   const start = await timed('start', async () => {
     const spec = await instanceSpec({
       workspace: input.workspace,
-      name,
+      server,
       replica: 0,
-      entry,
       parentEnv: input.parentEnv,
-      startTimeout,
+      startTimeout: server.smoke.startTimeout,
       list: false,
     });
     try {
@@ -146,7 +142,7 @@ export async function smokeServer(
   // 3. role: only the primitives the role allows; read-only tools where it demands them.
   await timed('role', async () => {
     if (listed === undefined) return { status: 'skip', message: 'nothing listed' };
-    const role = input.role;
+    const role = server.role;
     if (role === undefined)
       return { status: 'skip', message: 'no "role" in mcpx.json for this server' };
     const problems: string[] = [];
@@ -253,7 +249,7 @@ export async function smokeServer(
 
   // 5. clean stdout, over the whole session.
   await timed('clean stdout', async () => {
-    if (transport !== 'stdio') return { status: 'skip', message: 'not a stdio server' };
+    if (server.transport !== 'stdio') return { status: 'skip', message: 'not a stdio server' };
     const lines = running.stdoutPollution;
     return lines.length === 0
       ? { status: 'pass', message: 'nothing but JSON-RPC on stdout' }
@@ -265,9 +261,9 @@ export async function smokeServer(
   });
 
   // 9. stop within the shutdown timeout.
-  const stopTimeout = entry.smoke?.stopTimeout ?? 5000;
+  const { stopTimeout } = server.smoke;
   await timed('stop', async () => {
-    if (entry.url !== undefined) {
+    if (server.remote) {
       await running.stop();
       return { status: 'skip', message: 'a remote server: mcpx does not stop it' };
     }
