@@ -5,7 +5,7 @@ import { type Workspace, loadWorkspace } from '../manifest/load.js';
 import type { ServerConfig } from '../manifest/servers.js';
 import { unsetEnvNames } from '../manifest/env.js';
 import { selectServers } from '../manifest/select.js';
-import { CLUSTER, type LogEvent } from '../logs/event.js';
+import { CLUSTER, type LogEvent, replicaLabel } from '../logs/event.js';
 import { type Clock, systemClock } from './clock.js';
 import type { InstanceEvent } from './instance.js';
 import { PidFiles } from './pidfiles.js';
@@ -273,10 +273,10 @@ export class Supervisor {
     await Promise.all(replicas.map((replica) => replica.restart()));
     const failed = replicas.filter((r) => r.state !== 'ready');
     if (failed.length > 0) {
-      const several = new Set(replicas.map((r) => r.server)).size < replicas.length;
+      const count = (name: string): number => replicas.filter((r) => r.server === name).length;
       const reasons = failed.map(
         (r) =>
-          `${several ? `${r.server}#${r.replica}` : r.server}: ${r.snapshot().lastError ?? r.state}`,
+          `${replicaLabel(r.server, r.replica, count(r.server))}: ${r.snapshot().lastError ?? r.state}`,
       );
       throw new McpxError(
         `Restarting ${server ?? 'the cluster'} failed: ${failed.length} of ${replicas.length} did not start again. ${reasons.join('; ')}`,
