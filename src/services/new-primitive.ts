@@ -1,8 +1,9 @@
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { McpxError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { loadWorkspace } from '../manifest/load.js';
+import type { LocalServerConfig } from '../manifest/servers.js';
 import { primitiveNameProblem, primitiveSpellings } from '../manifest/names.js';
 import type { PrimitiveKind } from '../manifest/roles.js';
 import { assertInsideWorkspace } from '../scaffold/inside.js';
@@ -29,6 +30,58 @@ export interface NewPrimitiveResult {
   /** Files created and changed, relative to the workspace root. */
   created: string[];
   changed: string[];
+}
+
+export interface PrimitiveServers {
+  /** The manifest. */
+  file: string;
+  /** The server to use without asking: the one whose folder holds `cwd`, or the only eligible one. */
+  detected: string | undefined;
+  /** Scaffolded servers whose role allows the kind, in manifest order: what to choose from. */
+  eligible: string[];
+}
+
+/**
+ * Which server a new primitive goes to when --server is not given. The folder the user is in
+ * wins (even when the server's role refuses the kind: `newPrimitive` then says so), then the only
+ * scaffolded server whose role allows the kind. Throws when no server could take it at all.
+ */
+export async function primitiveServers(options: {
+  dir: string;
+  kind: PrimitiveKind;
+  cwd: string;
+}): Promise<PrimitiveServers> {
+  const workspace = await loadWorkspace(options.dir);
+  const real = (path: string): Promise<string> => realpath(path).catch(() => path);
+  const here = await real(options.cwd);
+  // Servers mcpx scaffolded have their own folder ("cwd"); primitives go nowhere else.
+  const scaffolded = [...workspace.servers.values()].filter(
+    (s): s is LocalServerConfig => !s.remote && s.entry.cwd !== undefined,
+  );
+  let inside: { name: string; depth: number } | undefined;
+  for (const server of scaffolded) {
+    const folder = await real(server.cwd);
+    if (here !== folder && !here.startsWith(folder + sep)) continue;
+    if (inside === undefined || folder.length > inside.depth)
+      inside = { name: server.name, depth: folder.length };
+  }
+  const eligible = scaffolded
+    .filter((s) => s.role === undefined || s.role.primitives.includes(options.kind))
+    .map((s) => s.name);
+  const one = singular(options.kind);
+  if (inside === undefined && eligible.length === 0) {
+    throw new McpxError(`No server in ${workspace.file} can take a ${one}.`, {
+      hint:
+        scaffolded.length === 0
+          ? `create one with \`mcpx new server <name>\``
+          : `create one whose role allows ${options.kind}, e.g. \`mcpx new server <name> --role ${options.kind}\``,
+    });
+  }
+  return {
+    file: workspace.file,
+    detected: inside?.name ?? (eligible.length === 1 ? eligible[0] : undefined),
+    eligible,
+  };
 }
 
 /**
