@@ -46,6 +46,13 @@ export abstract class BaseCommand extends Command {
       const hint = `\`${this.usedAs()} --help\` shows its usage`;
       return this.catch(new McpxError(message, { hint, exitCode: ExitCode.usage }));
     }
+    if (isMcpxError(error) && FLAG_PARSE_WRAPPER.test(error.message)) {
+      // A flag's parse function threw it; oclif put its own words around the message.
+      const message = error.message.replace(FLAG_PARSE_WRAPPER, '$1');
+      return this.catch(
+        new McpxError(message, { hint: error.hint, exitCode: error.exitCode, cause: error.cause }),
+      );
+    }
     if (isMcpxError(error)) {
       if (this.jsonEnabled()) this.logJson({ error: error.toJSON() });
       else {
@@ -76,6 +83,9 @@ export abstract class BaseCommand extends Command {
     return `${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''}`.trim();
   }
 }
+
+/** How oclif words an error thrown by a flag's parse function (`Flags.custom({parse})`). */
+const FLAG_PARSE_WRAPPER = /^Parsing --[\w-]+ \n\t([\s\S]*)\nSee more help with --help$/;
 
 /** oclif's error for a flag value not among its options (`--transport sse`). */
 const INVALID_OPTION = /^Expected --([\w-]+)=([^\n]*) to be one of: ([^\n]*)/;

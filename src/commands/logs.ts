@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.js';
 import { dirFlag } from '../cli/flags.js';
-import { LOG_LEVELS, type LogEvent } from '../logs/event.js';
+import { grepFlag, levelFlag, sinceFlag } from '../cli/log-flags.js';
+import { type LogEvent, replicaLabel } from '../logs/event.js';
 import { type LogsOptions, followLogEvents, readLogEvents } from '../services/logs.js';
 
 export default class Logs extends BaseCommand {
@@ -48,18 +49,9 @@ Filters combine: --server, --level, --since and --grep all have to match.`;
       multiple: true,
       delimiter: ',',
     }),
-    level: Flags.option({
-      char: 'l',
-      options: [...LOG_LEVELS, 'warn'] as const,
-      summary: 'Only events at this level or above (RFC 5424 names; warn means warning).',
-    })(),
-    since: Flags.string({
-      summary: 'Only events since a duration ago (30s, 10m, 2h, 1d) or an ISO time.',
-    }),
-    grep: Flags.string({
-      char: 'g',
-      summary: 'Only events whose message matches this regular expression (case-sensitive).',
-    }),
+    level: levelFlag,
+    since: sinceFlag,
+    grep: grepFlag,
     dir: dirFlag,
     // BaseCommand's --json, described for what it does here.
     json: Flags.boolean({
@@ -106,11 +98,10 @@ Filters combine: --server, --level, --since and --grep all have to match.`;
     stop: AbortController,
   ): Promise<void> {
     const { TerminalSink } = await import('../ui/terminal-sink.js');
-    const { serverLabel } = await import('../ui/log-line.js');
     const { names, replicas } = servers;
     // Events known up front align the column from the first line; followed ones widen it later.
     const labels = Array.isArray(events)
-      ? events.map((e) => serverLabel(e.server, e.replica, replicas.get(e.server)))
+      ? events.map((e) => replicaLabel(e.server, e.replica, replicas.get(e.server)))
       : [];
     let readerGone = false;
     const sink = new TerminalSink({

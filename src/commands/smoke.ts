@@ -2,6 +2,7 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../cli/base-command.js';
 import { dirFlag, serverFlag } from '../cli/flags.js';
 import { McpxError } from '../errors.js';
+import type { SmokeReport } from '../smoke/types.js';
 
 export default class Smoke extends BaseCommand {
   static override summary =
@@ -51,7 +52,11 @@ Exit codes: 0 all passed, 1 a check failed, 2 usage or manifest error, 4 a serve
     dir: dirFlag,
   };
 
-  async run(): Promise<void> {
+  /**
+   * Returns the report, which oclif prints for --json as for every other command; a failed run
+   * sets the exit code (1 or 4) instead of exiting here, so that the report is still returned.
+   */
+  async run(): Promise<SmokeReport> {
     const { flags } = await this.parse(Smoke);
     if (flags.reporter === 'junit' && flags.output === undefined) {
       throw new McpxError('--reporter junit needs --output FILE.', {
@@ -73,11 +78,11 @@ Exit codes: 0 all passed, 1 a check failed, 2 usage or manifest error, 4 a serve
     }).finally(() => {
       for (const signal of signals) process.off(signal, stop);
     });
-    if (this.jsonEnabled()) this.logJson(report);
-    else {
+    if (!this.jsonEnabled()) {
       const { formatSmokeReport } = await import('../ui/smoke-report.js');
       this.log(formatSmokeReport(report));
     }
-    if (report.exitCode !== 0) this.exit(report.exitCode);
+    if (report.exitCode !== 0) process.exitCode = report.exitCode;
+    return report;
   }
 }

@@ -44,3 +44,14 @@ export const CLUSTER = 'mcpx';
 export function levelRank(level: LogLevel): number {
   return LOG_LEVELS.indexOf(level);
 }
+
+/**
+ * The one label of a replica, in `mcpx dev`, `mcpx logs`, `mcpx status` and `mcpx restart`: the
+ * server's name when it runs one replica, `name#i` (0-based) for each of several. A replica after
+ * the first is always `name#i`, whatever the count says now: after scaling down, or for a server
+ * the manifest no longer has, its stored events keep their own label instead of taking the first
+ * replica's.
+ */
+export function replicaLabel(server: string, replica: number, replicas = 1): string {
+  return replicas > 1 || replica > 0 ? `${server}#${replica}` : server;
+}

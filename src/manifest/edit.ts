@@ -4,8 +4,7 @@ import { McpxError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { withFileLock } from '../fs/lock.js';
 import { type JsonEdit, editJsonText } from './json-text.js';
-import { type Workspace, parseManifest } from './load.js';
-import { resolveRoles } from './roles.js';
+import { type Workspace, parseManifest, workspaceOf } from './load.js';
 
 /** Edits as a function of the manifest as it is now: may throw an McpxError when they no longer apply. */
 export type ManifestEdits = (current: Workspace) => readonly JsonEdit[];
@@ -37,16 +36,13 @@ export async function editManifest(
         );
       }
       const manifest = parseManifest(text, workspace.file);
-      current = { ...workspace, text, manifest, roles: resolveRoles(manifest.roles) };
+      current = workspaceOf(workspace.root, workspace.file, text, manifest);
     }
     const next = editJsonText(text, typeof edits === 'function' ? edits(current) : edits);
     const manifest = parseManifest(next, workspace.file);
     await writeFileAtomic(workspace.file, next);
     return {
-      ...workspace,
-      text: next,
-      manifest,
-      roles: resolveRoles(manifest.roles),
+      ...workspaceOf(workspace.root, workspace.file, next, manifest),
       previousText: text,
     };
   });

@@ -12,6 +12,7 @@ import {
   ManifestSchema,
   ServerEntrySchema,
 } from './schema.js';
+import { type ServerConfig, serverConfigs } from './servers.js';
 
 /** A workspace: its root folder and its validated manifest, with the text it was read from. */
 export interface Workspace {
@@ -20,6 +21,19 @@ export interface Workspace {
   text: string;
   manifest: Manifest;
   roles: Map<string, ResolvedRole>;
+  /** Every server of the manifest, in its order, normalised once here (see `serverConfig`). */
+  servers: ReadonlyMap<string, ServerConfig>;
+}
+
+/** The workspace of a validated manifest: its roles resolved and its servers normalised. */
+export function workspaceOf(
+  root: string,
+  file: string,
+  text: string,
+  manifest: Manifest,
+): Workspace {
+  const roles = resolveRoles(manifest.roles);
+  return { root, file, text, manifest, roles, servers: serverConfigs(root, manifest, roles) };
 }
 
 /** One problem in a manifest, located in the file. */
@@ -64,7 +78,7 @@ export async function loadWorkspace(start: string): Promise<Workspace> {
   }
   const text = await readFile(file, 'utf8');
   const manifest = parseManifest(text, file);
-  return { root, file, text, manifest, roles: resolveRoles(manifest.roles) };
+  return workspaceOf(root, file, text, manifest);
 }
 
 /** Parses and validates manifest text; throws one McpxError listing every problem with its place. */

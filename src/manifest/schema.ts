@@ -336,8 +336,3 @@ export const ManifestSchema = z
   .describe('mcpx workspace manifest: every MCP server of the workspace and the roles they play.');
 
 export type Manifest = z.infer<typeof ManifestSchema>;
-
-/** The transport of an entry after defaults. */
-export function transportOf(entry: ServerEntry): 'stdio' | 'http' {
-  return entry.transport ?? entry.type ?? (entry.url === undefined ? 'stdio' : 'http');
-}

@@ -1,6 +1,6 @@
 import { McpxError } from '../errors.js';
 import type { Workspace } from './load.js';
-import type { ServerEntry } from './schema.js';
+import type { ServerConfig } from './servers.js';
 
 /**
  * The servers a command works on: the named ones (each must exist), or every entry that is not
@@ -9,15 +9,15 @@ import type { ServerEntry } from './schema.js';
 export function selectServers(
   workspace: Workspace,
   names: readonly string[] | undefined,
-): [string, ServerEntry][] {
-  const entries = Object.entries(workspace.manifest.mcpServers);
-  if (names === undefined) return entries.filter(([, entry]) => entry.disabled !== true);
-  const unknown = names.filter((name) => !Object.hasOwn(workspace.manifest.mcpServers, name));
+): ServerConfig[] {
+  const servers = [...workspace.servers.values()];
+  if (names === undefined) return servers.filter((server) => !server.disabled);
+  const unknown = names.filter((name) => !workspace.servers.has(name));
   if (unknown.length > 0) {
     throw new McpxError(
       `No server named ${unknown.map((n) => `"${n}"`).join(', ')} in ${workspace.file}.`,
-      { hint: `use names from: ${entries.map(([n]) => n).join(', ')}` },
+      { hint: `use names from: ${[...workspace.servers.keys()].join(', ')}` },
     );
   }
-  return entries.filter(([name]) => names.includes(name));
+  return servers.filter((server) => names.includes(server.name));
 }

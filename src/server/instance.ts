@@ -1,7 +1,7 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { parseStderrLine } from '../logs/parse-line.js';
-import { type Clock, sleep, systemClock } from '../supervisor/clock.js';
+import { type Clock, sleep, systemClock } from '../clock.js';
 import { describeConnectError } from './connect-error.js';
 import { portNotOwned, portTaken, waitForPort } from './port-owner.js';
 import {

@@ -1,6 +1,6 @@
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { type Clock, sleep } from '../supervisor/clock.js';
+import { type Clock, sleep } from '../clock.js';
 import { type ProcessInfo, listProcesses } from './process-tree.js';
 
 /** A process that holds a listening socket. */

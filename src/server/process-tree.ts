@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
-import { type Clock, sleep, systemClock } from '../supervisor/clock.js';
+import { type Clock, sleep, systemClock } from '../clock.js';
 import { stopWithLadder } from './stop-ladder.js';
 
 /**

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn as nodeSpawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { type Clock, systemClock } from '../supervisor/clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { readLines } from './lines.js';
 import {
   MARKER_VAR,

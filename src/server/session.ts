@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { LogEvent } from '../logs/event.js';
-import { type RawSurface, type Surface, listRaw, listSurface } from '../supervisor/surface.js';
+import { type RawSurface, type Surface, listRaw, listSurface } from './surface.js';
 import type { ServerProcess } from './process.js';
 import { ChildStdioTransport } from './stdio-transport.js';
 

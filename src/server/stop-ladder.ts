@@ -1,4 +1,4 @@
-import { type Clock, sleep, systemClock } from '../supervisor/clock.js';
+import { type Clock, sleep, systemClock } from '../clock.js';
 
 /** What the ladder needs of what it stops: a server process, or the processes of a tree. */
 export interface StoppableProcess {

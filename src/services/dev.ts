@@ -60,18 +60,17 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   let store: LogStore | undefined;
   try {
     store = await LogStore.open({ dir: logsDir(workspace.root), ...workspace.manifest.logs });
-    const names = Object.keys(workspace.manifest.mcpServers).filter(
+    const names = [...workspace.servers.keys()].filter(
       (name) => options.servers === undefined || options.servers.includes(name),
     );
     // Every server of the manifest, in its order, so colours match `mcpx logs` whatever --server.
     // Kept up to date as mcpx.json is edited: a server scaled to 2 replicas is labelled `name#1`.
     const replicas = new Map<string, number>();
-    const countReplicas = (manifest: Workspace['manifest']): void => {
+    const countReplicas = (current: Workspace): void => {
       replicas.clear();
-      for (const [name, entry] of Object.entries(manifest.mcpServers))
-        replicas.set(name, entry.replicas ?? 1);
+      for (const [name, server] of current.servers) replicas.set(name, server.replicas);
     };
-    countReplicas(workspace.manifest);
+    countReplicas(workspace);
     const display = options.display(names, replicas);
     const stored = store;
     let storeFailed = false;
@@ -80,7 +79,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       authToken: await newAuthToken(workspace.root),
       servers: options.servers,
       policies: options.policies,
-      onWorkspace: (next) => countReplicas(next.manifest),
+      onWorkspace: countReplicas,
       // Both sinks see every event in order; only the store's backlog slows the servers down (it
       // keeps every line of a flood), never the terminal.
       onEvent: (event) => {

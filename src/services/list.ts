@@ -1,8 +1,6 @@
 import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { unsetEnvNames } from '../manifest/env.js';
 import { loadWorkspace } from '../manifest/load.js';
-import { transportOf } from '../manifest/schema.js';
 
 export interface ServerSummary {
   name: string;
@@ -35,21 +33,24 @@ function problemsOf(missingCwd: string | undefined, unset: string[]): string | u
 export async function listServers(dir: string): Promise<ListResult> {
   const workspace = await loadWorkspace(dir);
   const servers = await Promise.all(
-    Object.entries(workspace.manifest.mcpServers).map(async ([name, entry]) => {
+    [...workspace.servers.values()].map(async (server) => {
+      const { name, entry } = server;
       const cwdMissing =
+        !server.remote &&
         entry.cwd !== undefined &&
-        (await lstat(join(workspace.root, entry.cwd)).then(
+        (await lstat(server.cwd).then(
           () => false,
           () => true,
         ));
       return {
         name,
         role: entry.role,
-        transport: transportOf(entry),
-        launch: entry.url ?? [entry.command, ...(entry.args ?? [])].join(' '),
+        transport: server.transport,
+        launch: server.remote ? server.url : [server.command, ...server.args].join(' '),
+        // As written in mcpx.json: relative to the workspace.
         cwd: entry.cwd,
-        replicas: entry.replicas ?? 1,
-        disabled: entry.disabled ?? false,
+        replicas: server.replicas,
+        disabled: server.disabled,
         problem: problemsOf(cwdMissing ? entry.cwd : undefined, unsetEnvNames(entry, process.env)),
       };
     }),

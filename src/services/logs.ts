@@ -1,7 +1,6 @@
 import { McpxError } from '../errors.js';
-import { CLUSTER, LOG_LEVELS, type LogEvent } from '../logs/event.js';
+import { CLUSTER, type LogEvent, type LogLevel } from '../logs/event.js';
 import { logsDir } from '../logs/files.js';
-import { levelFromName } from '../logs/parse-line.js';
 import { type LogFilter, followLogs, hasLogs, readLogs } from '../logs/read.js';
 import { findWorkspaceRoot, loadWorkspace } from '../manifest/load.js';
 
@@ -10,16 +9,14 @@ export interface LogsOptions {
   dir: string;
   /** Only these servers (`mcpx` for the cluster's own events). */
   servers?: readonly string[] | undefined;
-  /** Minimum level: an RFC 5424 name, or an alias such as `warn`. */
-  level?: string | undefined;
-  /** A duration back from now (`30s`, `10m`, `2h`, `1d`, `1h30m`) or an ISO time. */
-  since?: string | undefined;
+  /** Minimum level. */
+  level?: LogLevel | undefined;
+  /** Only events at or after this time. */
+  since?: Date | undefined;
   /** A regular expression the message must match. */
-  grep?: string | undefined;
+  grep?: RegExp | undefined;
   /** How many of the newest matching events to show first. */
   last: number;
-  /** The clock `since` counts back from. */
-  now?: () => Date;
 }
 
 export interface LogsResult {
@@ -100,9 +97,9 @@ async function prepare(options: LogsOptions): Promise<{
 }> {
   const filter: LogFilter = {
     servers: options.servers,
-    level: options.level === undefined ? undefined : parseLevel(options.level),
-    since: options.since === undefined ? undefined : sinceDate(options.since, options.now),
-    grep: options.grep === undefined ? undefined : parseGrep(options.grep),
+    level: options.level,
+    since: options.since,
+    grep: options.grep,
   };
   const root = await findWorkspaceRoot(options.dir);
   // Names only align the output. Logs are most wanted when something is broken, and an invalid
@@ -111,9 +108,7 @@ async function prepare(options: LogsOptions): Promise<{
   const servers =
     workspace === undefined
       ? []
-      : Object.entries(workspace.manifest.mcpServers).map(
-          ([name, e]) => [name, e.replicas ?? 1] as const,
-        );
+      : [...workspace.servers.values()].map(({ name, replicas }) => [name, replicas] as const);
   const known = servers.map(([name]) => name);
   // A name the manifest does not have: mistyped, or a server removed since (its events remain).
   const unknown =
@@ -128,63 +123,4 @@ async function prepare(options: LogsOptions): Promise<{
     filter,
     unknown,
   };
-}
-
-function parseLevel(text: string): LogEvent['level'] {
-  const level = levelFromName(text);
-  if (level === undefined) {
-    throw new McpxError(`"${text}" is not a log level.`, {
-      hint: `use one of ${LOG_LEVELS.join(', ')} (or warn)`,
-    });
-  }
-  return level;
-}
-
-function parseGrep(text: string): RegExp {
-  try {
-    return new RegExp(text);
-  } catch (error) {
-    throw new McpxError(
-      `--grep "${text}" is not a valid regular expression: ${(error as Error).message}`,
-      {
-        hint: 'escape characters such as ( [ * + ? with a backslash, e.g. --grep "timeout \\(5s\\)"',
-        cause: error,
-      },
-    );
-  }
-}
-
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DURATION = /^(?:\d+(?:\.\d+)?[smhd])+$/;
-const ISO_TIME =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/**
- * The time `since` names: a duration back from `now` (`30s`, `10m`, `2h`, `1d`, `1h30m`) or an ISO
- * date or date-time (`2025-06-01`, `2025-06-01T14:30`, local time unless it has a zone). Undefined
- * when it is neither.
- */
-export function parseSince(since: string, now: Date): Date | undefined {
-  const text = since.trim();
-  if (DURATION.test(text)) {
-    let ms = 0;
-    for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)([smhd])/g)) {
-      ms += Number(n) * UNIT_MS[unit!]!;
-    }
-    return new Date(now.getTime() - ms);
-  }
-  if (!ISO_TIME.test(text)) return undefined;
-  // A bare date would be UTC midnight in JavaScript; every other form here is local time.
-  const time = new Date(text.length === 10 ? `${text}T00:00` : text.replace(' ', 'T'));
-  return Number.isNaN(time.getTime()) ? undefined : time;
-}
-
-function sinceDate(since: string, now: () => Date = () => new Date()): Date {
-  const date = parseSince(since, now());
-  if (date === undefined) {
-    throw new McpxError(`--since "${since}" is neither a duration nor a time.`, {
-      hint: 'use a duration such as 30s, 10m, 2h or 1d, or an ISO time such as 2025-06-01T14:30',
-    });
-  }
-  return date;
 }

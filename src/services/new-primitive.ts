@@ -1,8 +1,9 @@
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { McpxError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { loadWorkspace } from '../manifest/load.js';
+import type { LocalServerConfig } from '../manifest/servers.js';
 import { primitiveNameProblem, primitiveSpellings } from '../manifest/names.js';
 import type { PrimitiveKind } from '../manifest/roles.js';
 import { assertInsideWorkspace } from '../scaffold/inside.js';
@@ -31,6 +32,58 @@ export interface NewPrimitiveResult {
   changed: string[];
 }
 
+export interface PrimitiveServers {
+  /** The manifest. */
+  file: string;
+  /** The server to use without asking: the one whose folder holds `cwd`, or the only eligible one. */
+  detected: string | undefined;
+  /** Scaffolded servers whose role allows the kind, in manifest order: what to choose from. */
+  eligible: string[];
+}
+
+/**
+ * Which server a new primitive goes to when --server is not given. The folder the user is in
+ * wins (even when the server's role refuses the kind: `newPrimitive` then says so), then the only
+ * scaffolded server whose role allows the kind. Throws when no server could take it at all.
+ */
+export async function primitiveServers(options: {
+  dir: string;
+  kind: PrimitiveKind;
+  cwd: string;
+}): Promise<PrimitiveServers> {
+  const workspace = await loadWorkspace(options.dir);
+  const real = (path: string): Promise<string> => realpath(path).catch(() => path);
+  const here = await real(options.cwd);
+  // Servers mcpx scaffolded have their own folder ("cwd"); primitives go nowhere else.
+  const scaffolded = [...workspace.servers.values()].filter(
+    (s): s is LocalServerConfig => !s.remote && s.entry.cwd !== undefined,
+  );
+  let inside: { name: string; depth: number } | undefined;
+  for (const server of scaffolded) {
+    const folder = await real(server.cwd);
+    if (here !== folder && !here.startsWith(folder + sep)) continue;
+    if (inside === undefined || folder.length > inside.depth)
+      inside = { name: server.name, depth: folder.length };
+  }
+  const eligible = scaffolded
+    .filter((s) => s.role === undefined || s.role.primitives.includes(options.kind))
+    .map((s) => s.name);
+  const one = singular(options.kind);
+  if (inside === undefined && eligible.length === 0) {
+    throw new McpxError(`No server in ${workspace.file} can take a ${one}.`, {
+      hint:
+        scaffolded.length === 0
+          ? `create one with \`mcpx new server <name>\``
+          : `create one whose role allows ${options.kind}, e.g. \`mcpx new server <name> --role ${options.kind}\``,
+    });
+  }
+  return {
+    file: workspace.file,
+    detected: inside?.name ?? (eligible.length === 1 ? eligible[0] : undefined),
+    eligible,
+  };
+}
+
 /**
  * Adds one tool, resource or prompt to a scaffolded server: a file from templates/primitives and
  * its registration. Refused where the server's role does not allow the kind. All files are written
@@ -46,16 +99,15 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
     });
   }
   const workspace = await loadWorkspace(options.dir);
-  const servers = workspace.manifest.mcpServers;
-  const entry = Object.hasOwn(servers, server) ? servers[server] : undefined;
-  if (entry === undefined) {
-    const names = Object.keys(workspace.manifest.mcpServers);
+  const config = workspace.servers.get(server);
+  if (config === undefined) {
+    const names = [...workspace.servers.keys()];
     throw new McpxError(`No server named "${server}" in ${workspace.file}.`, {
       hint:
         names.length > 0 ? `use one of: ${names.join(', ')}` : 'create one with `mcpx new server`',
     });
   }
-  const role = entry.role === undefined ? undefined : workspace.roles.get(entry.role);
+  const role = config.role;
   if (role !== undefined && !role.primitives.includes(kind)) {
     const allowing = [...workspace.roles.values()]
       .filter((r) => r.primitives.includes(kind))
@@ -67,12 +119,12 @@ export async function newPrimitive(options: NewPrimitiveOptions): Promise<NewPri
       },
     );
   }
-  if (entry.cwd === undefined) {
+  if (config.remote || config.entry.cwd === undefined) {
     throw new McpxError(`Server "${server}" was not scaffolded by mcpx (it has no "cwd").`, {
       hint: 'mcpx adds primitives only to servers made with `mcpx new server`',
     });
   }
-  const src = join(workspace.root, entry.cwd, 'src');
+  const src = join(config.cwd, 'src');
   const serverFile = join(src, 'server.ts');
   const spell = primitiveSpellings(options.name);
   const kindDir = join(src, kind);

@@ -10,7 +10,7 @@ import { unsetEnvNames } from '../manifest/env.js';
 import { MANIFEST_FILE, type SmokeCase, SmokeEntrySchema } from '../manifest/schema.js';
 import { toJUnit } from '../smoke/junit.js';
 import { smokeServer } from '../smoke/run-server.js';
-import { type SurfaceSnapshot, sortKeys } from '../smoke/surface.js';
+import { type Surface, canonical } from '../server/surface.js';
 import type { SmokeReport } from '../smoke/types.js';
 
 /** Cases kept beside the manifest instead of in it: `{ "<server>": { "cases": [...] } }`. */
@@ -55,12 +55,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const fileCases = await readSmokeFile(workspace.root);
   const notices = [
     ...[...fileCases.keys()]
-      .filter((name) => !Object.hasOwn(workspace.manifest.mcpServers, name))
+      .filter((name) => !workspace.servers.has(name))
       .map(
         (name) =>
           `${SMOKE_FILE} has cases for ${JSON.stringify(name)}, which is not a server in ${MANIFEST_FILE}; they never run.`,
       ),
-    ...selected.flatMap(([name, entry]) =>
+    ...selected.flatMap(({ name, entry }) =>
       unsetEnvNames(entry, process.env).map(
         (variable) =>
           `${name}: env uses \${${variable}}, which is not set here; the server gets "" for it.`,
@@ -75,17 +75,15 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const results = await mapLimit(
     selected,
     options.concurrency ?? 4,
-    ([name, entry]) =>
+    (server) =>
       smokeServer({
         workspace,
-        name,
-        entry,
-        role: entry.role === undefined ? undefined : workspace.roles.get(entry.role),
+        server,
         clientPrefix,
-        cases: [...(entry.smoke?.cases ?? []), ...(fileCases.get(name) ?? [])],
-        snapshot: (snapshots !== undefined && Object.hasOwn(snapshots, name)
-          ? snapshots[name]
-          : undefined) as SurfaceSnapshot | undefined,
+        cases: [...(server.entry.smoke?.cases ?? []), ...(fileCases.get(server.name) ?? [])],
+        snapshot: (snapshots !== undefined && Object.hasOwn(snapshots, server.name)
+          ? snapshots[server.name]
+          : undefined) as Surface | undefined,
         snapshotFile: snapshots === undefined ? undefined : snapshotRel,
         update: options.update,
         parentEnv: process.env,
@@ -186,7 +184,7 @@ async function readSnapshot(file: string): Promise<Record<string, unknown> | und
 
 /** Sorted keys at every depth, two-space indent, final newline: a file that diffs well in review. */
 async function writeSnapshot(file: string, servers: Record<string, unknown>): Promise<void> {
-  const text = `${JSON.stringify(sortKeys({ servers }), null, 2)}\n`;
+  const text = `${JSON.stringify(canonical({ servers }), null, 2)}\n`;
   const exists = await readFile(file, 'utf8').then(
     () => true,
     () => false,

@@ -1,7 +1,6 @@
 import type { ServerInstance } from '../server/instance.js';
-import type { RawSurface } from '../supervisor/surface.js';
+import type { RawSurface, Surface } from '../server/surface.js';
 import type { SmokeServerInput } from './run-server.js';
-import type { SurfaceSnapshot } from './surface.js';
 import type { CheckName, CheckResult } from './types.js';
 
 /** What a check found: its result without the name and time, which the runner adds. */
@@ -14,7 +13,7 @@ export interface CheckContext {
   /** Set by `capabilities`; undefined when listing failed. */
   listed: RawSurface | undefined;
   /** The listing as a snapshot, to compare with the committed one and to write with --update. */
-  surface: SurfaceSnapshot | undefined;
+  surface: Surface | undefined;
 }
 
 /** One check of `mcpx smoke`, run against a started server in the order the list declares. */

@@ -1,23 +1,21 @@
 import type { Workspace } from '../manifest/load.js';
-import type { ResolvedRole } from '../manifest/roles.js';
-import { type ServerEntry, type SmokeCase, transportOf } from '../manifest/schema.js';
+import type { SmokeCase } from '../manifest/schema.js';
+import type { ServerConfig } from '../manifest/servers.js';
+import type { Surface } from '../server/surface.js';
 import { PidFiles } from '../supervisor/pidfiles.js';
 import { type CheckContext, timed } from './check.js';
 import { CHECKS } from './checks/index.js';
 import { start } from './checks/start.js';
-import type { SurfaceSnapshot } from './surface.js';
 import type { ServerReport } from './types.js';
 
 export interface SmokeServerInput {
   workspace: Workspace;
-  name: string;
-  entry: ServerEntry;
-  role: ResolvedRole | undefined;
+  server: ServerConfig;
   /** e.g. `mcp__{server}__`. */
   clientPrefix: string;
   cases: readonly SmokeCase[];
   /** The committed surface of this server; undefined when there is none. */
-  snapshot: SurfaceSnapshot | undefined;
+  snapshot: Surface | undefined;
   /** Whether a snapshot file exists at all (to say what to do when it does not). */
   snapshotFile: string | undefined;
   update: boolean;
@@ -33,13 +31,14 @@ export interface SmokeServerInput {
  */
 export async function smokeServer(
   input: SmokeServerInput,
-): Promise<{ report: ServerReport; surface: SurfaceSnapshot | undefined }> {
+): Promise<{ report: ServerReport; surface: Surface | undefined }> {
   const started = performance.now();
-  const { entry, name } = input;
+  const { server } = input;
+  const { name } = server;
   const report: ServerReport = {
     server: name,
-    transport: transportOf(entry),
-    role: entry.role,
+    transport: server.transport,
+    role: server.entry.role,
     checks: [],
     stderr: [],
     ms: 0,

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
 
 /**
  * Coalesces keys (server names) into bursts. Editors save in bursts (write, rename, chmod); one

@@ -1,5 +1,5 @@
 import type { ChokidarOptions } from 'chokidar';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { Debouncer } from './debounce.js';
 
 /** A running file watch: `ready` once chokidar has scanned, `close` stops it and its debouncer. */

@@ -1,11 +1,11 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { describeConnectError } from '../server/connect-error.js';
 import { type InstanceSpec, ServerInstance, StartError } from '../server/instance.js';
 import { describeExit } from '../server/process.js';
 import type { LadderOptions, LadderStep } from '../server/stop-ladder.js';
 import { type InstanceFactory, type ReplicaInstance, StartFailed } from './replica-deps.js';
-import type { Surface } from './surface.js';
+import type { Surface } from '../server/surface.js';
 
 // The one place where the supervisor meets real server processes and MCP sessions: a Replica
 // sees only the ReplicaInstance contract, so it can be tested with fakes.

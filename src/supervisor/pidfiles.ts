@@ -1,6 +1,6 @@
 import { readFile, readdir, rm, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { endTree, processStartTime } from '../server/process-tree.js';
 
 /**

@@ -1,9 +1,9 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './policies/backoff.js';
 import { type CrashLoopOptions, DEFAULT_CRASH_LOOP } from './policies/crash-loop.js';
 import type { HealthOptions } from './policies/health-check.js';
 import { DEFAULT_LADDER, type LadderOptions, type LadderStep } from '../server/stop-ladder.js';
-import type { Surface } from './surface.js';
+import type { Surface } from '../server/surface.js';
 import type { ServerEvent } from '../server/session.js';
 
 // What a Replica is given: its policies, an instance factory, a clock, and where its events go.

@@ -1,7 +1,7 @@
 import type { CrashLoopOptions } from './policies/crash-loop.js';
 import type { LadderStep } from '../server/stop-ladder.js';
 import { type InstanceEvent, type ReplicaInstance, StartFailed } from './replica-deps.js';
-import { countSurface } from './surface.js';
+import { countSurface } from '../server/surface.js';
 
 // What a replica says about its instances, apart from when it says it (replica.ts).
 

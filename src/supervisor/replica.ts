@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { HealthCheck } from './policies/health-check.js';
 import { RestartOnCrash } from './policies/restart-on-crash.js';
 import type { ReplicaDeps, ReplicaInstance } from './replica-deps.js';
@@ -12,7 +12,7 @@ import {
   startFailure,
 } from './replica-messages.js';
 import type { ReloadResult, ReplicaSnapshot, ReplicaState } from './state.js';
-import { countSurface, diffSurface } from './surface.js';
+import { countSurface, diffSurfaces, reloadParts } from '../server/surface.js';
 
 /**
  * One replica of one server over time: it starts instances, watches their health, restarts them
@@ -112,7 +112,7 @@ export class Replica {
       this.#health?.stop();
       this.#current = next;
       this.#becameReady(next);
-      const reloaded = reloadedEvent(next, diffSurface(old.surface, next.surface));
+      const reloaded = reloadedEvent(next, reloadParts(diffSurfaces(old.surface, next.surface)));
       this.#reloaded(true, reloaded.summary);
       // The new instance serves from here on. The old one is stopped in the background: its
       // shutdown may take seconds, and the next reload must not wait for it (stop() does).

@@ -1,18 +1,17 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { ExitCode, McpxError, isMcpxError } from '../errors.js';
 import { type Workspace, loadWorkspace } from '../manifest/load.js';
-import { DEFAULT_HEALTH, type ServerEntry, transportOf } from '../manifest/schema.js';
+import type { ServerConfig } from '../manifest/servers.js';
 import { unsetEnvNames } from '../manifest/env.js';
 import { selectServers } from '../manifest/select.js';
-import { CLUSTER, type LogEvent } from '../logs/event.js';
-import { type Clock, systemClock } from './clock.js';
+import { CLUSTER, type LogEvent, replicaLabel } from '../logs/event.js';
+import { type Clock, systemClock } from '../clock.js';
 import { instanceFactory } from './instance-factory.js';
 import { PidFiles } from './pidfiles.js';
 import type { FileWatch } from './file-watch.js';
 import { type WatchedServer, watchServers } from './policies/reload-on-change.js';
 import {
-  type ServerSettings,
   describePlan,
   planManifestChange,
   runnableServers,
@@ -32,7 +31,6 @@ export interface SupervisorOptions {
   onEvent: (event: LogEvent) => void | Promise<void>;
   /** Overrides of the default restart, crash-loop and shutdown policies (tests use short ones). */
   policies?: Partial<Omit<ReplicaPolicies, 'health'>>;
-  startTimeout?: number;
   clock?: Clock;
   spawn?: typeof nodeSpawn;
   /** The environment servers' variables come from (default process.env). */
@@ -58,7 +56,7 @@ export class Supervisor {
   #debounceMs = 100;
   /** The manifest as last read, and the servers it asks for: what an edit is compared with. */
   #workspace: Workspace;
-  #settings: Map<string, ServerSettings>;
+  #settings: Map<string, ServerConfig>;
   /** Edits of mcpx.json are applied one at a time, in order. */
   #manifestQueue: Promise<void> = Promise.resolve();
   /** Replicas of servers an edit removed or replaced, while they stop. */
@@ -71,37 +69,34 @@ export class Supervisor {
     const { workspace } = options;
     this.#workspace = workspace;
     this.pidFiles = PidFiles.of(workspace.root);
-    for (const [name, entry] of selectServers(workspace, options.servers)) {
-      for (let replica = 0; replica < (entry.replicas ?? 1); replica++) {
-        this.replicas.push(this.#replica(name, replica, entry));
+    for (const server of selectServers(workspace, options.servers)) {
+      for (let replica = 0; replica < server.replicas; replica++) {
+        this.replicas.push(this.#replica(server, replica));
       }
     }
     this.#settings = runnableServers(workspace, options.servers);
   }
 
-  #replica(name: string, replica: number, entry: ServerEntry): Replica {
+  #replica(server: ServerConfig, replica: number): Replica {
     // The workspace as it is now: a later edit makes new replicas rather than changing this one.
     const workspace = this.#workspace;
-    const transport = transportOf(entry);
-    const health = { ...DEFAULT_HEALTH, ...entry.health };
-    return new Replica(name, replica, transport, {
+    const name = server.name;
+    return new Replica(name, replica, server.transport, {
       factory: instanceFactory({
         makeSpec: () =>
           instanceSpec({
             workspace,
-            name,
+            server,
             replica,
-            entry,
             parentEnv: this.options.parentEnv ?? process.env,
             authToken: this.options.authToken,
-            startTimeout: entry.startTimeout ?? this.options.startTimeout,
           }),
         clock: this.options.clock,
         spawn: this.options.spawn,
       }),
-      canOverlap: entry.port === undefined,
-      remote: entry.url !== undefined,
-      policies: { ...DEFAULT_POLICIES, ...this.options.policies, health },
+      canOverlap: server.remote || server.http?.port === undefined,
+      remote: server.remote,
+      policies: { ...DEFAULT_POLICIES, ...this.options.policies, health: server.health },
       emit: (event) =>
         this.options.onEvent({
           time: new Date(this.#clock.now()).toISOString(),
@@ -172,11 +167,10 @@ export class Supervisor {
     this.#watcher = undefined;
     const workspace = this.#workspace;
     const watched: WatchedServer[] = [];
-    for (const [name, { entry }] of this.#settings) {
+    for (const [name, server] of this.#settings) {
       if (!this.replicas.some((r) => r.server === name)) continue;
-      if (entry.url !== undefined || (entry.cwd === undefined && entry.watch === undefined))
-        continue;
-      watched.push({ name, root: resolve(workspace.root, entry.cwd ?? '.'), globs: entry.watch });
+      if (server.remote || server.watch === undefined) continue;
+      watched.push({ name, ...server.watch });
     }
     if (watched.length > 0) {
       this.#watcher = await watchServers(
@@ -241,14 +235,14 @@ export class Supervisor {
     await this.#warnUnsetEnv([...plan.added, ...plan.changed.map((c) => c.name)]);
     const fresh: Replica[] = [];
     for (const name of [...plan.added, ...plan.changed.map((c) => c.name)]) {
-      const entry = after.get(name)?.entry;
-      if (entry === undefined) continue;
-      for (let i = 0; i < (entry.replicas ?? 1); i++) fresh.push(this.#replica(name, i, entry));
+      const server = after.get(name);
+      if (server === undefined) continue;
+      for (let i = 0; i < server.replicas; i++) fresh.push(this.#replica(server, i));
     }
     for (const { name, from, to } of plan.rescaled) {
-      const entry = after.get(name)?.entry;
-      if (entry === undefined) continue;
-      for (let i = from; i < to; i++) fresh.push(this.#replica(name, i, entry));
+      const server = after.get(name);
+      if (server === undefined) continue;
+      for (let i = from; i < to; i++) fresh.push(this.#replica(server, i));
     }
     if (this.#stopping) return;
     // In the manifest's order, so that status lists servers as mcpx.json does.
@@ -286,10 +280,10 @@ export class Supervisor {
     await Promise.all(replicas.map((replica) => replica.restart()));
     const failed = replicas.filter((r) => r.state !== 'ready');
     if (failed.length > 0) {
-      const several = new Set(replicas.map((r) => r.server)).size < replicas.length;
+      const count = (name: string): number => replicas.filter((r) => r.server === name).length;
       const reasons = failed.map(
         (r) =>
-          `${several ? `${r.server}#${r.replica}` : r.server}: ${r.snapshot().lastError ?? r.state}`,
+          `${replicaLabel(r.server, r.replica, count(r.server))}: ${r.snapshot().lastError ?? r.state}`,
       );
       throw new McpxError(
         `Restarting ${server ?? 'the cluster'} failed: ${failed.length} of ${replicas.length} did not start again. ${reasons.join('; ')}`,

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance, type ForegroundColorName } from 'chalk';
-import { CLUSTER, type LogEvent, levelRank } from '../logs/event.js';
+import { CLUSTER, type LogEvent, levelRank, replicaLabel } from '../logs/event.js';
 import { sanitizeText } from '../sanitize.js';
 import { out } from './colors.js';
 
@@ -65,27 +65,18 @@ function messageStyle(c: ChalkInstance, level: LogEvent['level']): (text: string
   return (text) => text;
 }
 
-/**
- * The label of a replica, the same in `mcpx dev`, `mcpx logs` and `mcpx status`: the server's
- * name when it runs one replica, `name#i` (0-based) for each of several. Without the count (a
- * server the manifest no longer has), a replica after the first shows that there are several.
- */
-export function serverLabel(server: string, replica: number, replicas?: number): string {
-  return (replicas ?? (replica > 0 ? 2 : 1)) > 1 ? `${server}#${replica}` : server;
-}
-
 /** The labels of every replica of these servers, for the width of the server column. */
-export function serverLabels(
+export function replicaLabels(
   names: readonly string[],
   replicas: ReadonlyMap<string, number> = new Map(),
 ): string[] {
   return names.flatMap((name) => {
     const count = replicas.get(name) ?? 1;
-    return Array.from({ length: count }, (_, i) => serverLabel(name, i, count));
+    return Array.from({ length: count }, (_, i) => replicaLabel(name, i, count));
   });
 }
 
-/** Width of the server column for these labels (names, or `serverLabel`s of replicas). */
+/** Width of the server column for these labels (names, or `replicaLabel`s of replicas). */
 export function serverColumnWidth(labels: readonly string[]): number {
   return labels.reduce((width, label) => Math.max(width, label.length), 0);
 }
@@ -128,7 +119,7 @@ export interface LogLineOptions {
 export function formatLogLine(event: LogEvent, options: LogLineOptions): string {
   const c = options.color ? colored : plain;
   const label = sanitizeText(
-    serverLabel(event.server, event.replica, options.replicas?.get(event.server)),
+    replicaLabel(event.server, event.replica, options.replicas?.get(event.server)),
   ).padEnd(options.width ?? 0);
   const bar = c.gray('|');
   const msg = messageStyle(c, event.level)(sanitizeText(event.msg));

@@ -1,7 +1,7 @@
 import type { ClusterSnapshot, ReplicaSnapshot, ReplicaState } from '../supervisor/state.js';
 import { sanitizeText } from '../sanitize.js';
 import { out } from './colors.js';
-import { serverLabel } from './log-line.js';
+import { replicaLabel } from '../logs/event.js';
 import { table } from './tables.js';
 
 export interface StatusTableOptions {
@@ -54,7 +54,7 @@ export function formatStatus(snapshot: ClusterSnapshot, options: StatusTableOpti
   // Every cell comes from the running mcpx dev, and LAST ERROR quotes the server: shown, not obeyed.
   const rows = snapshot.replicas.map((r) =>
     [
-      serverLabel(r.server, r.replica, replicasOf.get(r.server)),
+      replicaLabel(r.server, r.replica, replicasOf.get(r.server)),
       r.state,
       r.pid === undefined ? '-' : String(r.pid),
       r.port === undefined ? '-' : String(r.port),

@@ -1,14 +1,8 @@
 import type { Writable } from 'node:stream';
-import { CLUSTER, type LogEvent } from '../logs/event.js';
+import { CLUSTER, type LogEvent, replicaLabel } from '../logs/event.js';
 import { escapeJsonText } from '../sanitize.js';
 import { out } from './colors.js';
-import {
-  formatLogLine,
-  serverColors,
-  serverColumnWidth,
-  serverLabel,
-  serverLabels,
-} from './log-line.js';
+import { formatLogLine, serverColors, serverColumnWidth, replicaLabels } from './log-line.js';
 
 export interface TerminalSinkOptions {
   /** Where lines go (default: process.stdout). */
@@ -82,9 +76,9 @@ export class TerminalSink {
       const color = options.color ?? out.level > 0;
       const { replicas } = options;
       const colors = serverColors([...(replicas?.keys() ?? options.names ?? [])]);
-      let width = serverColumnWidth(serverLabels(options.names ?? [], replicas));
+      let width = serverColumnWidth(replicaLabels(options.names ?? [], replicas));
       this.#format = (event) => {
-        const label = serverLabel(event.server, event.replica, replicas?.get(event.server));
+        const label = replicaLabel(event.server, event.replica, replicas?.get(event.server));
         width = Math.max(width, label.length);
         return formatLogLine(event, {
           color,

@@ -202,6 +202,24 @@ describe('a scaffolded workspace', () => {
       await client.close();
     }
   }, 60_000);
+
+  it('adds a primitive without --server to the server whose folder it runs in', async () => {
+    const here = await mcpx(['new', 'resource', 'from-folder', '--json'], {
+      cwd: join(ws, 'servers/resources-http/src'),
+    });
+    expect(here.exitCode, here.stderr).toBe(0);
+    expect(JSON.parse(here.stdout)).toMatchObject({
+      kind: 'resources',
+      server: 'resources-http',
+      created: ['servers/resources-http/src/resources/from-folder.ts'],
+    });
+    // The folder's server is the answer even where its role refuses the kind: never another one.
+    const refused = await mcpx(['new', 'resource', 'misplaced', '--yes'], {
+      cwd: join(ws, 'servers/prompts-http'),
+    });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/Server "prompts-http" has role "prompts"/);
+  });
 });
 
 describe('bad input', () => {
@@ -252,6 +270,16 @@ describe('bad input', () => {
       'an existing primitive',
       ['new', 'tool', 'count_words', '--server', 'tools-http'],
       /already has a tool named "count_words"|count-words\.ts already exists/,
+    ],
+    [
+      'a tool without --server where several servers take tools, without a TTY',
+      ['new', 'tool', 'do_it'],
+      /^Error: Missing --server <tools-stdio\|tools-http\|resources-stdio\|resources-http>; mcpx does not prompt here \(stdin is not a terminal\)\.\nTry: pass --server </,
+    ],
+    [
+      'a prompt without --server where several servers take prompts, with --yes',
+      ['new', 'prompt', 'plan', '--yes'],
+      /^Error: Missing --server: prompts-stdio, prompts-http can each take a prompt, and --yes does not choose\.\nTry: pass --server <prompts-stdio\|prompts-http>/,
     ],
     [
       'no name without a TTY',

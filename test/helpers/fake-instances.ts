@@ -9,7 +9,7 @@ import {
   type ReplicaInstance,
   StartFailed,
 } from '../../src/supervisor/replica-deps.js';
-import { type Surface, surfaceOf } from '../../src/supervisor/surface.js';
+import { type Surface, surfaceOf } from '../../src/server/surface.js';
 
 /** A surface with these tool names (each taking no input). */
 export function toolsSurface(...names: string[]): Surface {

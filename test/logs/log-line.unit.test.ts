@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLevel } from '../../src/logs/event.js';
-import { formatLogLine, serverColumnWidth, serverLabel } from '../../src/ui/log-line.js';
+import { replicaLabel } from '../../src/logs/event.js';
+import { formatLogLine, serverColumnWidth } from '../../src/ui/log-line.js';
 import { event } from './helpers.js';
 
 const ESC = '\u001b[';
@@ -24,11 +25,14 @@ describe('formatLogLine', () => {
   });
 
   it('marks replicas after the first with #n', () => {
-    expect(serverLabel('docs', 0)).toBe('docs');
-    expect(serverLabel('docs', 2)).toBe('docs#2');
+    expect(replicaLabel('docs', 0)).toBe('docs');
+    expect(replicaLabel('docs', 2)).toBe('docs#2');
     // With the count known, every replica of a server with several has its number.
-    expect(serverLabel('docs', 0, 2)).toBe('docs#0');
-    expect(serverLabel('docs', 0, 1)).toBe('docs');
+    expect(replicaLabel('docs', 0, 2)).toBe('docs#0');
+    expect(replicaLabel('docs', 0, 1)).toBe('docs');
+    // A replica after the first keeps its number when the count says one (scaled down since, or
+    // a stale count): it is never labelled as the first replica is.
+    expect(replicaLabel('docs', 1, 1)).toBe('docs#1');
     const line = formatLogLine(event(0, { server: 'docs', replica: 1 }), {
       color: false,
       width: 7,

@@ -5,7 +5,7 @@ import { McpxError } from '../../src/errors.js';
 import type { LogEvent } from '../../src/logs/event.js';
 import { logsDir } from '../../src/logs/files.js';
 import { LogStore } from '../../src/logs/store.js';
-import { followLogEvents, parseSince, readLogEvents } from '../../src/services/logs.js';
+import { followLogEvents, readLogEvents } from '../../src/services/logs.js';
 import { event, tempDirs } from './helpers.js';
 
 const temp = tempDirs();
@@ -39,40 +39,6 @@ async function failure(promise: Promise<unknown>): Promise<McpxError> {
   return error as McpxError;
 }
 
-describe('parseSince', () => {
-  const now = new Date('2025-06-01T12:00:00.000Z');
-  const ago = (text: string): number | undefined => {
-    const date = parseSince(text, now);
-    return date === undefined ? undefined : now.getTime() - date.getTime();
-  };
-
-  it('counts durations back from now', () => {
-    expect(ago('30s')).toBe(30_000);
-    expect(ago('10m')).toBe(600_000);
-    expect(ago('2h')).toBe(7_200_000);
-    expect(ago('1d')).toBe(86_400_000);
-    expect(ago('1h30m')).toBe(5_400_000);
-    expect(ago('1.5h')).toBe(5_400_000);
-  });
-
-  it('reads ISO dates and times, local unless they have a zone', () => {
-    expect(parseSince('2025-05-31T10:00:00Z', now)?.toISOString()).toBe('2025-05-31T10:00:00.000Z');
-    expect(parseSince('2025-05-31T10:00:00.5+02:00', now)?.toISOString()).toBe(
-      '2025-05-31T08:00:00.500Z',
-    );
-    expect(parseSince('2025-05-31 10:00', now)?.getTime()).toBe(
-      new Date(2025, 4, 31, 10, 0).getTime(),
-    );
-    expect(parseSince('2025-05-31', now)?.getTime()).toBe(new Date(2025, 4, 31).getTime());
-  });
-
-  it('rejects anything else', () => {
-    for (const text of ['', '10', '5x', 'yesterday', 'm10', '2025-13-45', '10m ago']) {
-      expect(parseSince(text, now), text).toBeUndefined();
-    }
-  });
-});
-
 describe('readLogEvents', () => {
   const events = [
     event(0, { server: 'mcpx', stream: 'mcpx', msg: 'starting 2 servers' }),
@@ -97,22 +63,20 @@ describe('readLogEvents', () => {
     expect(result.events).toHaveLength(4);
   });
 
-  it('turns option text into filters: servers, level (warn too), since, grep', async () => {
+  it('filters by servers, level, since and grep together', async () => {
     const root = await workspace(events);
     const msgs = async (options: Partial<Parameters<typeof readLogEvents>[0]>) =>
       (await readLogEvents({ dir: root, last: 50, ...options })).events.map((e) => e.msg);
-    expect(await msgs({ level: 'warn' })).toEqual(['slow: 812 ms', 'upstream timeout']);
-    expect(await msgs({ level: 'ERROR' })).toEqual(['upstream timeout']);
+    expect(await msgs({ level: 'warning' })).toEqual(['slow: 812 ms', 'upstream timeout']);
+    expect(await msgs({ level: 'error' })).toEqual(['upstream timeout']);
     expect(await msgs({ servers: ['mcpx', 'text-kit'] })).toEqual([
       'starting 2 servers',
       'slow: 812 ms',
     ]);
-    expect(await msgs({ grep: '\\d+ ms|timeout' })).toEqual(['slow: 812 ms', 'upstream timeout']);
-    const now = (): Date => new Date(Date.parse(events[2]!.time) + 10_000);
-    expect(await msgs({ since: '10s', now })).toEqual(['slow: 812 ms', 'upstream timeout']);
-    expect(await msgs({ since: '10s', now, grep: 'slow', servers: ['text-kit'] })).toEqual([
-      'slow: 812 ms',
-    ]);
+    expect(await msgs({ grep: /\d+ ms|timeout/ })).toEqual(['slow: 812 ms', 'upstream timeout']);
+    const since = new Date(Date.parse(events[2]!.time));
+    expect(await msgs({ since })).toEqual(['slow: 812 ms', 'upstream timeout']);
+    expect(await msgs({ since, grep: /slow/, servers: ['text-kit'] })).toEqual(['slow: 812 ms']);
   });
 
   it('still reads logs when the manifest is broken', async () => {
@@ -124,18 +88,6 @@ describe('readLogEvents', () => {
   });
 
   it('explains what is wrong, with a hint, as usage errors (exit 2)', async () => {
-    const root = await workspace(events);
-    const cases: [Partial<Parameters<typeof readLogEvents>[0]>, RegExp][] = [
-      [{ since: 'yesterday' }, /--since "yesterday"/],
-      [{ grep: '(unclosed' }, /--grep "\(unclosed" is not a valid regular expression/],
-      [{ level: 'loud' }, /"loud" is not a log level/],
-    ];
-    for (const [options, message] of cases) {
-      const error = await failure(readLogEvents({ dir: root, last: 50, ...options }));
-      expect(error.message).toMatch(message);
-      expect(error.hint).toBeTruthy();
-      expect(error.exitCode).toBe(2);
-    }
     const empty = await workspace(undefined);
     const none = await failure(readLogEvents({ dir: empty, last: 50 }));
     expect(none.message).toBe(`No logs in ${join(empty, '.mcpx', 'logs')} yet.`);
@@ -146,10 +98,12 @@ describe('readLogEvents', () => {
 });
 
 describe('followLogEvents', () => {
-  it('checks options before following, and follows a workspace with no logs yet', async () => {
+  it('finds the workspace before following, and follows a workspace with no logs yet', async () => {
     const root = await workspace(undefined);
     const stop = new AbortController();
-    await failure(followLogEvents({ dir: root, last: 5, grep: '[', signal: stop.signal }));
+    const outside = await temp.make();
+    const error = await failure(followLogEvents({ dir: outside, last: 5, signal: stop.signal }));
+    expect(error.message).toMatch(/No mcpx\.json in/);
     const result = await followLogEvents({ dir: root, last: 5, signal: stop.signal, pollMs: 10 });
     const got: LogEvent[] = [];
     const done = (async () => {

@@ -132,7 +132,7 @@ describe('ServerInstance of a url server', () => {
     expect(instance.process).toBeUndefined();
     expect(instance.pid).toBeUndefined();
     expect(instance.session.serverInfo?.name).toBe('good-http');
-    expect([...prepared.tools.keys()].sort()).toEqual(['add', 'echo']);
+    expect(Object.keys(prepared.tools).sort()).toEqual(['add', 'echo']);
     await instance.ping(5000);
     expect(await instance.stop()).toBe('stdin');
     await expect(instance.ping(1000)).rejects.toThrow();

@@ -1,7 +1,6 @@
 // What an edit of mcpx.json does to a running cluster, decided before anything is stopped.
 import { describe, expect, it } from 'vitest';
-import type { Workspace } from '../../src/manifest/load.js';
-import { resolveRoles } from '../../src/manifest/roles.js';
+import { type Workspace, workspaceOf } from '../../src/manifest/load.js';
 import type { Manifest } from '../../src/manifest/schema.js';
 import {
   describePlan,
@@ -10,13 +9,7 @@ import {
 } from '../../src/supervisor/policies/reload-on-manifest-change.js';
 
 function workspace(manifest: Manifest): Workspace {
-  return {
-    root: '/w',
-    file: '/w/mcpx.json',
-    text: JSON.stringify(manifest),
-    manifest,
-    roles: resolveRoles(manifest.roles),
-  };
+  return workspaceOf('/w', '/w/mcpx.json', JSON.stringify(manifest), manifest);
 }
 
 const plan = (before: Manifest, after: Manifest, selection?: string[]) =>

@@ -1,6 +1,6 @@
 /** The supervisor's policies, one behaviour each, with fake timers: milliseconds instead of minutes. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../src/supervisor/clock.js';
+import { systemClock } from '../../src/clock.js';
 import { ExponentialBackoff } from '../../src/supervisor/policies/backoff.js';
 import { CrashLoopBreaker } from '../../src/supervisor/policies/crash-loop.js';
 import { Debouncer } from '../../src/supervisor/debounce.js';

@@ -1,6 +1,6 @@
 /** The restart-on-crash policy on a fake clock: when to start again, and when to stop trying. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../src/supervisor/clock.js';
+import { systemClock } from '../../src/clock.js';
 import { RestartOnCrash } from '../../src/supervisor/policies/restart-on-crash.js';
 
 beforeEach(() => {

@@ -1,4 +1,4 @@
-import { snapshotOf } from '../surface.js';
+import { surfaceOf } from '../../server/surface.js';
 import type { SmokeCheck } from '../check.js';
 
 /** Every kind the server's capabilities declare lists (following pages). */
@@ -8,7 +8,7 @@ export const capabilities: SmokeCheck = {
     const { session } = context.instance;
     const surface = await session.listRaw(10_000);
     context.listed = surface;
-    context.surface = snapshotOf(surface);
+    context.surface = surfaceOf(surface);
     const declared = Object.keys(session.client.getServerCapabilities() ?? {}).sort();
     return {
       status: 'pass',

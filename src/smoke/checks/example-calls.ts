@@ -8,7 +8,8 @@ import { compileSchema } from '../json-schema.js';
 export const exampleCalls: SmokeCheck = {
   name: 'example calls',
   async run({ input, instance, listed }) {
-    const { cases, name } = input;
+    const { cases } = input;
+    const { name } = input.server;
     if (cases.length === 0) {
       return {
         status: 'skip',

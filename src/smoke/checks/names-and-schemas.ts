@@ -16,7 +16,7 @@ export const namesAndSchemas: SmokeCheck = {
   async run({ input, listed }): Promise<CheckOutcome> {
     if (listed === undefined) return NOTHING_LISTED;
     const { tools } = listed;
-    const prefix = input.clientPrefix.replaceAll('{server}', input.name);
+    const prefix = input.clientPrefix.replaceAll('{server}', input.server.name);
     const problems: string[] = [];
     const warnings: string[] = [];
     const seen = new Set<string>();

@@ -5,7 +5,7 @@ export const role: SmokeCheck = {
   name: 'role',
   async run({ input, listed }) {
     if (listed === undefined) return NOTHING_LISTED;
-    const role = input.role;
+    const { role } = input.server;
     if (role === undefined)
       return { status: 'skip', message: 'no "role" in mcpx.json for this server' };
     const problems: string[] = [];

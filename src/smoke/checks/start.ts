@@ -13,16 +13,15 @@ export async function start(
   report: ServerReport,
   onSpawn: (instance: ServerInstance) => void,
 ): Promise<{ result: CheckResult; instance: ServerInstance | undefined }> {
-  const { entry, name } = input;
+  const { server } = input;
   let instance: ServerInstance | undefined;
   const result = await timed('start', async () => {
     const spec = await instanceSpec({
       workspace: input.workspace,
-      name,
+      server,
       replica: 0,
-      entry,
       parentEnv: input.parentEnv,
-      startTimeout: entry.smoke?.startTimeout ?? entry.startTimeout ?? 30_000,
+      startTimeout: server.smoke.startTimeout,
     });
     try {
       // Smoke lists the primitives as its own check (capabilities), not as part of the start.

@@ -9,7 +9,7 @@ export const stop: SmokeCheck = {
       await instance.stop();
       return { status: 'skip', message: 'a remote server: mcpx does not stop it' };
     }
-    const stopTimeout = input.entry.smoke?.stopTimeout ?? 5000;
+    const { stopTimeout } = input.server.smoke;
     const t = performance.now();
     // The server's own exit: ending what it left running afterwards is not its stop time.
     const exitedAt = server.exited.then(() => performance.now());

@@ -1,4 +1,4 @@
-import { diffSnapshots } from '../surface.js';
+import { changeLine, diffSurfaces } from '../../server/surface.js';
 import { NOTHING_LISTED, type SmokeCheck } from '../check.js';
 
 /** No breaking change against the committed snapshot; additions are reported and pass. */
@@ -13,29 +13,26 @@ export const surfaceSnapshot: SmokeCheck = {
         message:
           input.snapshotFile === undefined
             ? 'no snapshot yet; run `mcpx smoke --update` and commit the file'
-            : `not in ${input.snapshotFile}; run \`mcpx smoke --update --server ${input.name}\``,
+            : `not in ${input.snapshotFile}; run \`mcpx smoke --update --server ${input.server.name}\``,
       };
     }
-    const diff = diffSnapshots(input.snapshot, surface);
-    if (diff.breaking.length > 0) {
+    const changes = diffSurfaces(input.snapshot, surface);
+    const breaking = changes.filter((c) => c.kind === 'breaking').map(changeLine);
+    const additions = changes.filter((c) => c.kind === 'additive').map(changeLine);
+    if (breaking.length > 0) {
       return {
         status: 'fail',
-        message: `${diff.breaking.length} breaking change${diff.breaking.length === 1 ? '' : 's'} against the snapshot (if intended, run \`mcpx smoke --update\`)`,
-        details: [
-          ...diff.breaking.map((line) => `- ${line}`),
-          ...diff.additions.map((line) => `+ ${line}`),
-        ],
+        message: `${breaking.length} breaking change${breaking.length === 1 ? '' : 's'} against the snapshot (if intended, run \`mcpx smoke --update\`)`,
+        details: [...breaking.map((line) => `- ${line}`), ...additions.map((line) => `+ ${line}`)],
       };
     }
     return {
       status: 'pass',
       message:
-        diff.additions.length === 0
+        additions.length === 0
           ? 'matches the snapshot'
-          : `compatible; ${diff.additions.length} addition${diff.additions.length === 1 ? '' : 's'}`,
-      ...(diff.additions.length === 0
-        ? {}
-        : { details: diff.additions.map((line) => `+ ${line}`) }),
+          : `compatible; ${additions.length} addition${additions.length === 1 ? '' : 's'}`,
+      ...(additions.length === 0 ? {} : { details: additions.map((line) => `+ ${line}`) }),
     };
   },
 };

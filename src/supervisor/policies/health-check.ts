@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock } from '../../clock.js';
 
 export interface HealthOptions {
   /** Milliseconds between pings. */

@@ -1,5 +1,5 @@
 import { matchesGlob, relative, sep } from 'node:path';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 import { type FileWatch, watchFiles } from '../file-watch.js';
 
 export interface WatchedServer {

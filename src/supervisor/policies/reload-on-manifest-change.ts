@@ -1,14 +1,9 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { Workspace } from '../../manifest/load.js';
 import type { ServerEntry } from '../../manifest/schema.js';
-import type { Clock } from '../clock.js';
+import type { ServerConfig } from '../../manifest/servers.js';
+import type { Clock } from '../../clock.js';
 import { type FileWatch, watchFiles } from '../file-watch.js';
-
-/** What a server runs as: its entry, and the role definition the entry names (roles set env). */
-export interface ServerSettings {
-  entry: ServerEntry;
-  role: unknown;
-}
 
 /** The servers a running cluster should have after an edit of mcpx.json, against those it has. */
 export interface ManifestPlan {
@@ -27,20 +22,19 @@ export interface ManifestPlan {
 export function runnableServers(
   workspace: Workspace,
   selection: readonly string[] | undefined,
-): Map<string, ServerSettings> {
-  const result = new Map<string, ServerSettings>();
-  for (const [name, entry] of Object.entries(workspace.manifest.mcpServers)) {
-    if (selection === undefined ? entry.disabled === true : !selection.includes(name)) continue;
-    const role = entry.role === undefined ? undefined : workspace.roles.get(entry.role);
-    result.set(name, { entry, role });
+): Map<string, ServerConfig> {
+  const result = new Map<string, ServerConfig>();
+  for (const [name, server] of workspace.servers) {
+    if (selection === undefined ? server.disabled : !selection.includes(name)) continue;
+    result.set(name, server);
   }
   return result;
 }
 
 /** Compares what runs with what the edited manifest asks for. */
 export function planManifestChange(
-  before: ReadonlyMap<string, ServerSettings>,
-  after: ReadonlyMap<string, ServerSettings>,
+  before: ReadonlyMap<string, ServerConfig>,
+  after: ReadonlyMap<string, ServerConfig>,
 ): ManifestPlan {
   const plan: ManifestPlan = { added: [], removed: [], changed: [], rescaled: [] };
   for (const name of before.keys()) if (!after.has(name)) plan.removed.push(name);
@@ -51,15 +45,15 @@ export function planManifestChange(
       continue;
     }
     const fields = changedFields(old, next);
-    const from = old.entry.replicas ?? 1;
-    const to = next.entry.replicas ?? 1;
+    const from = old.replicas;
+    const to = next.replicas;
     if (fields.length > 0) plan.changed.push({ name, fields });
     else if (from !== to) plan.rescaled.push({ name, from, to });
   }
   return plan;
 }
 
-function changedFields(old: ServerSettings, next: ServerSettings): string[] {
+function changedFields(old: ServerConfig, next: ServerConfig): string[] {
   const keys = new Set([...Object.keys(old.entry), ...Object.keys(next.entry)]);
   keys.delete('replicas');
   const fields = [...keys].filter(

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 import { type BackoffOptions, ExponentialBackoff } from './backoff.js';
 import { CrashLoopBreaker, type CrashLoopOptions } from './crash-loop.js';
 

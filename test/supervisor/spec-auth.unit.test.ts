@@ -1,29 +1,20 @@
 // The bearer token `mcpx dev` gives the HTTP servers it starts, and sends.
 import { describe, expect, it } from 'vitest';
-import type { Workspace } from '../../src/manifest/load.js';
-import { resolveRoles } from '../../src/manifest/roles.js';
+import { workspaceOf } from '../../src/manifest/load.js';
 import type { Manifest, ServerEntry } from '../../src/manifest/schema.js';
 import { instanceSpec } from '../../src/supervisor/spec.js';
 
-function workspace(manifest: Manifest): Workspace {
-  return {
-    root: '/w',
-    file: '/w/mcpx.json',
-    text: JSON.stringify(manifest),
-    manifest,
-    roles: resolveRoles(manifest.roles),
-  };
-}
-
-const spec = (entry: ServerEntry, authToken?: string) =>
-  instanceSpec({
-    workspace: workspace({ mcpServers: { s: entry } }),
-    name: 's',
+const spec = (entry: ServerEntry, authToken?: string) => {
+  const manifest: Manifest = { mcpServers: { s: entry } };
+  const workspace = workspaceOf('/w', '/w/mcpx.json', JSON.stringify(manifest), manifest);
+  return instanceSpec({
+    workspace,
+    server: workspace.servers.get('s')!,
     replica: 0,
-    entry,
     parentEnv: { PATH: '/bin', MCP_AUTH_TOKEN: 'from-the-parent' },
     authToken,
   });
+};
 
 describe('instanceSpec with a run token', () => {
   const http: ServerEntry = {

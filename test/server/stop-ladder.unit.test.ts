@@ -1,7 +1,7 @@
 /** The one stop ladder, with fake timers: for a server process, and for a tree with no stdin. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type StoppableProcess, stopWithLadder } from '../../src/server/stop-ladder.js';
-import { systemClock } from '../../src/supervisor/clock.js';
+import { systemClock } from '../../src/clock.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
