@@ -222,7 +222,7 @@ describe('a healthy cluster', () => {
     await cluster.waitFor(/text-kit\s+\| reloaded in \d+ ms: same tools, resources and prompts/);
   });
 
-  it('coalesces a burst of saves: the half-written first one is superseded, one reload of the final files', async () => {
+  it('a burst of saves ends in one reload of the final files: the half-written first one never reloads', async () => {
     const file = join(dir, 'servers/text-kit/src/tools/index.ts');
     const good = await readFile(file, 'utf8');
     const before = cluster.mark();
@@ -237,10 +237,13 @@ describe('a healthy cluster', () => {
     await writeFile(join(dir, 'servers/docs/data/barrier.md'), '# Barrier\n');
     await cluster.waitFor(/docs\s+\| reloaded in \d+ ms: resources: \+docs:\/\/barrier/);
     const burst = cluster.lines.slice(before);
+    // Usually the debounce folds both saves into one change; on a loaded machine the second save's
+    // notice can come after the debounce fired, and then the first start is superseded instead.
+    // Either way the half-written file is never reported as a reload, good or failed.
     expect(
-      burst.filter((line) => /text-kit: files changed/.test(line)),
+      burst.filter((line) => /text-kit: files changed/.test(line)).length,
       burst.join('\n'),
-    ).toHaveLength(1);
+    ).toBeLessThanOrEqual(2);
     expect(
       burst.filter((line) => /text-kit\s+\| reloaded in/.test(line)),
       burst.join('\n'),
