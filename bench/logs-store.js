@@ -30,11 +30,11 @@ const cases = {
     await store.close();
   },
   async 'appendFileSync per event'(dir) {
-    const file = join(dir, 'current.jsonl');
+    const file = join(dir, '000001.jsonl');
     for (let i = 0; i < EVENTS; i++) appendFileSync(file, `${JSON.stringify(event(i))}\n`);
   },
   async 'fs.WriteStream + drain'(dir) {
-    const stream = createWriteStream(join(dir, 'current.jsonl'), { flags: 'a' });
+    const stream = createWriteStream(join(dir, '000001.jsonl'), { flags: 'a' });
     for (let i = 0; i < EVENTS; i++) {
       if (!stream.write(`${JSON.stringify(event(i))}\n`)) await once(stream, 'drain');
     }

@@ -69,7 +69,14 @@ function slowReader(proc, nameOf) {
 
 /** Whether the newest events of the store include both DONE lines (the last thing each server writes). */
 async function storeHasDone(dir) {
-  const file = await open(join(dir, '.mcpx/logs/current.jsonl')).catch(() => undefined);
+  const logs = join(dir, '.mcpx/logs');
+  // The live segment: the highest number (the names are zero-padded, so they sort as numbers).
+  const live = (await readdir(logs).catch(() => []))
+    .filter((name) => /^\d+\.jsonl$/.test(name))
+    .sort()
+    .at(-1);
+  if (live === undefined) return false;
+  const file = await open(join(logs, live)).catch(() => undefined);
   if (file === undefined) return false;
   try {
     const { size } = await file.stat();

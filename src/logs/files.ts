@@ -5,75 +5,49 @@
  * .mcpx/logs/
  *   000041.jsonl    oldest kept
  *   000042.jsonl
- *   current.jsonl   the live file; only ever appended to
+ *   000043.jsonl    the live segment: the highest number, only ever appended to
  * ```
  *
- * Rotation renames `current.jsonl` to the next sequence number and starts a new `current.jsonl`. A
- * renamed file is never written again, and its number says where it goes in time, so a reader can
- * always tell what comes after the file it holds.
+ * The writer rotates by finishing the live segment (every write done, the file closed) and only
+ * then creating the next number. So a segment with a higher number after it is complete, and a
+ * reader learns everything it needs from the names: no inodes, no renames to race with.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** The live file. */
-export const CURRENT_FILE = 'current.jsonl';
+/** The live file of an mcpx from before numbered segments; LogStore.open numbers it. */
+export const LEGACY_CURRENT_FILE = 'current.jsonl';
 
 /** `.mcpx/logs` under a workspace root. */
 export function logsDir(root: string): string {
   return join(root, '.mcpx', 'logs');
 }
 
-/** File name of the rotated file with sequence number `seq`. */
-export function rotatedName(seq: number): string {
+/** File name of segment number `seq`. */
+export function segmentName(seq: number): string {
   return `${String(seq).padStart(6, '0')}.jsonl`;
 }
 
-const ROTATED = /^(\d+)\.jsonl$/;
+const SEGMENT = /^(\d+)\.jsonl$/;
 
-export interface RotatedFile {
+export interface Segment {
   seq: number;
   path: string;
-  /** Inode: how a reader that holds a file open recognises it after the rename. */
-  ino: number;
-}
-
-/** A listing of the rotated files. */
-export interface RotatedListing {
-  /** The files that were still there to stat, oldest first. */
-  files: RotatedFile[];
-  /**
-   * The highest number among the names listed, stat'ed or not (pruned since); 0 for none. Names
-   * only ever grow (the writer numbers each rotated file one more than the last), so two listings
-   * with the same `newest` mean no rotation came between them.
-   */
-  newest: number;
 }
 
 /**
- * The rotated files in `dir`, oldest first, with their inodes. A file removed between listing and
- * stat (pruned by the writer) is left out of `files`; a missing folder has none.
+ * The segments in `dir`, oldest first (the last one is live). Names only: a segment pruned since
+ * is still listed, and whoever opens it must expect it gone. A missing folder has none.
  */
-export async function readRotated(dir: string): Promise<RotatedListing> {
+export async function listSegments(dir: string): Promise<Segment[]> {
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw error;
   });
-  let newest = 0;
-  const files = await Promise.all(
-    names.map(async (name): Promise<RotatedFile | undefined> => {
-      const digits = ROTATED.exec(name)?.[1];
-      if (digits === undefined) return undefined;
-      const seq = Number(digits);
-      newest = Math.max(newest, seq);
-      const path = join(dir, name);
-      const stats = await stat(path).catch(() => undefined);
-      return stats === undefined ? undefined : { seq, path, ino: stats.ino };
-    }),
-  );
-  return { files: files.filter((f) => f !== undefined).sort((a, b) => a.seq - b.seq), newest };
-}
-
-/** `readRotated(dir).files`. */
-export async function listRotated(dir: string): Promise<RotatedFile[]> {
-  return (await readRotated(dir)).files;
+  const segments: Segment[] = [];
+  for (const name of names) {
+    const digits = SEGMENT.exec(name)?.[1];
+    if (digits !== undefined) segments.push({ seq: Number(digits), path: join(dir, name) });
+  }
+  return segments.sort((a, b) => a.seq - b.seq);
 }

@@ -1,103 +1,53 @@
 /**
  * Following the store forward, across rotations, for `mcpx logs --follow`.
  *
- * A follower holds the file it reads open, and always knows that file's number: a rotated file by
- * its name, current.jsonl by the number it will be renamed to, one more than the newest rotated
- * file (see `openCurrent`). At the end of current.jsonl it compares the inode of `current.jsonl`
- * with its own: the same means "wait for more"; different means the writer renamed it, so it is
- * complete (the writer finishes a file before renaming it). The follower then reads to its end and
- * goes on with the rotated files numbered after it, then the new `current.jsonl`. Only whole lines
- * are parsed: a line the writer is still writing waits in a buffer for its newline.
+ * A follower holds one segment open and knows its number from its name. At the segment's end, a
+ * higher number in the folder means the writer finished this one (it finishes a segment before
+ * it creates the next), so the follower reads it to its end once more and goes on with the lowest
+ * number above it; no higher number means it is live: wait for more. Only whole lines are parsed:
+ * a line the writer is still writing waits in a buffer for its newline.
  *
  * A follower that lags (its reader paused, a slow pipe, a writer rotating faster than it reads)
- * could find rotated files pruned before it got to them. So whenever the folder changes (and every
+ * could find segments pruned before it got to them. So whenever the folder changes (and every
  * SCAN_MS, should the change notice not come), whether or not it is being read, it opens the
- * rotated files it has not read yet and holds them: an open file stays readable after the writer
- * deletes it. Should it still miss files (more than `holdFiles` behind, or pruned before it could
- * open them), it says so with one warning event where they were, counting the files lost. Since
- * it knows the number of every file it reads, it knows every number it skipped.
+ * segments it has not read yet and holds them: an open file stays readable after the writer
+ * deletes it. Should it still miss segments (more than `holdFiles` behind, or pruned before it
+ * could open them), it says so with one warning event where they were, counting the segments
+ * lost: it knows the number of every segment it reads, so it knows every number it skipped.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { type FileHandle, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import type { LogEvent } from './event.js';
-import {
-  CURRENT_FILE,
-  type RotatedFile,
-  type RotatedListing,
-  listRotated,
-  readRotated,
-} from './files.js';
+import { type Segment, listSegments } from './files.js';
 import { CHUNK, EMPTY, NEWLINE, openIfExists, parseStoredLine, readAt } from './stored.js';
-
-/** current.jsonl opened, with the number it has or will have once rotated. */
-export interface OpenCurrent {
-  handle: FileHandle;
-  ino: number;
-  seq: number;
-}
-
-/**
- * Opens current.jsonl and learns its number: the rotated file with its inode if it was renamed
- * already, else one more than the newest rotated file, provided no rotation came between
- * `before`, a listing taken just before the open, and a listing after it (the newest name is the
- * same in both). The writer keeps at least one rotated file (logs.maxFiles >= 1), so the newest
- * name stays until a newer one comes. With no rotated file at all there is nothing to count from,
- * and the number is taken to be one after `afterSeq`, the last one read.
- *
- * Undefined when there is no current.jsonl (none yet, or between a rename and the new file);
- * 'rotating' when a rotation came in between: the caller looks again at the next change.
- * Guessing instead (one more than the last file read) is wrong whenever the files in between were
- * renamed and pruned before the follower looked, and it would then skip them without a word.
- */
-export async function openCurrent(
-  dir: string,
-  before: RotatedListing,
-  afterSeq: number,
-): Promise<OpenCurrent | 'rotating' | undefined> {
-  const live = await openIfExists(join(dir, CURRENT_FILE));
-  if (live === undefined) return undefined;
-  const after = await readRotated(dir);
-  const renamed = after.files.find((f) => f.ino === live.ino);
-  if (renamed !== undefined) return { ...live, seq: renamed.seq };
-  if (after.newest === before.newest) {
-    return { ...live, seq: after.newest === 0 ? afterSeq + 1 : after.newest + 1 };
-  }
-  await live.handle.close();
-  return 'rotating';
-}
 
 /** The file a follower is reading. */
 interface Held {
   handle: FileHandle;
-  ino: number;
   seq: number;
   position: number;
   /** Bytes after the last newline read so far: the start of a line still being written. */
   carry: Buffer;
-  /** Known to be renamed (rotated), so it will not grow: false while it may be current.jsonl. */
-  complete: boolean;
 }
 
-/** A rotated file held open before it is read, so that pruning cannot take it away. */
+/** A segment held open before it is read, so that pruning cannot take it away. */
 interface Pinned {
   handle: FileHandle;
-  ino: number;
   seq: number;
-  /** Rotated files just before this one that were pruned before they could be opened. */
+  /** Segments just before this one that were pruned before they could be opened. */
   lostBefore: number;
 }
 
-/** Where following starts: after file `afterSeq`, or inside it at `live.end` if it is current. */
+/** Where following starts: after segment `afterSeq`, or inside it at `live.end` if given. */
 export interface FollowStart {
   afterSeq: number;
-  live?: { handle: FileHandle; ino: number; end: number } | undefined;
+  live?: { handle: FileHandle; end: number } | undefined;
 }
 
-/** How often a follower looks for rotated files to hold open, in ms. */
+/** How often a follower looks for segments to hold open, in ms. */
 const SCAN_MS = 50;
 
-/** The warnings a follower puts where it lost rotated files: shown whatever the filter. */
+/** The warnings a follower puts where it lost segments: shown whatever the filter. */
 const GAPS = new WeakSet<LogEvent>();
 
 /** Whether `event` is a follower's warning about lost files. */
@@ -122,22 +72,24 @@ function gapEvent(files: number): LogEvent {
 }
 
 /**
- * Whether the logs were cleared since `held`, no longer listed, was opened (and a writer may be
- * numbering anew). Pruned in the normal course, a file goes after every older one and before
- * none of the newer ones: so older numbers listed, or no newer name at all, mean it was deleted.
+ * Whether the logs were cleared (and a writer may be numbering anew) while `held` was read, given
+ * whether it was `deleted` and a listing taken after that. The writer never deletes the live
+ * segment, and prunes a complete one only after every older one: so a held segment that is
+ * deleted while no higher number exists, or while lower numbers exist, was deleted by someone
+ * else. (Looked at in that order, a prune that comes in between cannot pass for a clearing.)
  */
-function startedAgain(listing: RotatedListing, held: Held): boolean {
-  return listing.newest <= held.seq || listing.files.some((f) => f.seq <= held.seq);
+function cleared(held: Held, deleted: boolean, listing: readonly Segment[]): boolean {
+  if (!deleted) return false;
+  return !listing.some((s) => s.seq > held.seq) || listing.some((s) => s.seq < held.seq);
 }
 
 /** Reads forward from where the snapshot ended, one chunk per call, across rotations. */
 export class Follower {
   readonly #dir: string;
-  readonly #currentPath: string;
   #held: Held | undefined;
-  /** Rotated files numbered up to this have been read, are #held, or predate the follower. */
+  /** Segments numbered up to this have been read, are #held, or predate the follower. */
   #afterSeq: number;
-  /** Rotated files after #afterSeq, oldest first, none of them read yet. */
+  /** Segments after #afterSeq, oldest first, none of them read yet. */
   readonly #pinned: Pinned[] = [];
   /** Calls to next() and scans, one at a time: both move #held, #afterSeq and #pinned. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -153,22 +105,14 @@ export class Follower {
   constructor(dir: string, start: FollowStart, holdFiles: number) {
     this.#holdFiles = holdFiles;
     this.#dir = dir;
-    this.#currentPath = join(dir, CURRENT_FILE);
     this.#afterSeq = start.afterSeq;
     if (start.live !== undefined) {
-      const { handle, ino, end } = start.live;
-      this.#held = {
-        handle,
-        ino,
-        seq: start.afterSeq,
-        position: end,
-        carry: EMPTY,
-        complete: false,
-      };
+      const { handle, end } = start.live;
+      this.#held = { handle, seq: start.afterSeq, position: end, carry: EMPTY };
     }
     this.#timer = setInterval(() => this.#scanSoon(), SCAN_MS);
     this.#timer.unref();
-    // A writer may rotate maxFiles times within SCAN_MS: each rename is the moment to look.
+    // A writer may rotate maxFiles times within SCAN_MS: each new segment is the moment to look.
     try {
       this.#watcher = watch(dir, () => this.#scanSoon());
       this.#watcher.on('error', () => this.#watcher?.close());
@@ -180,7 +124,7 @@ export class Follower {
 
   /**
    * The events of the next chunk (maybe none, when the chunk held only part of a line; a warning
-   * where rotated files were lost), or undefined when there is nothing more to read now.
+   * where segments were lost), or undefined when there is nothing more to read now.
    */
   next(): Promise<LogEvent[] | undefined> {
     return this.#serial(async () => {
@@ -213,64 +157,47 @@ export class Follower {
     if (held !== undefined) {
       const events = await this.#read(held);
       if (events !== undefined) return events;
-      if (!held.complete) {
-        const live = await stat(this.#currentPath).catch(() => undefined);
-        if (live?.ino === held.ino) return undefined;
-        // Renamed: complete now, but lines may have landed between the read above and the stat.
-        held.complete = true;
+      const deleted = (await held.handle.stat()).nlink === 0;
+      const listing = await listSegments(this.#dir);
+      const fresh = cleared(held, deleted, listing);
+      if (!fresh) {
+        if (!listing.some((s) => s.seq > held.seq)) return undefined; // live: wait for more
+        // Complete, but lines may have landed between the read above and the listing.
         const more = await this.#read(held);
         if (more !== undefined) return more;
       }
-      // A complete file's fragment without newline is what a crashed writer left: not an event.
-      // Looked at while it is still open, so that its inode cannot belong to another file yet.
-      const listing = await readRotated(this.#dir);
-      const actual = listing.files.find((f) => f.ino === held.ino)?.seq;
-      const renumbered = actual === undefined ? startedAgain(listing, held) : actual !== held.seq;
+      // A complete segment's fragment without newline is what a crashed writer left: not an event.
       this.#held = undefined;
       await held.handle.close();
-      if (renumbered) {
-        // The logs were deleted and a writer numbers anew: what was pinned was numbered wrongly.
+      if (fresh) {
+        // A writer numbers anew: what was pinned belongs to the old numbering.
         for (const pinned of this.#pinned.splice(0)) await pinned.handle.close();
-        this.#afterSeq = actual ?? 0;
+        this.#afterSeq = 0;
       }
     }
     return this.#openNext();
   }
 
-  /** Opens the oldest rotated file not read yet, else current.jsonl. */
+  /**
+   * Opens the oldest segment not read yet: the numbers between it and the last one read were
+   * pruned before they could be opened, and are counted as lost.
+   */
   async #openNext(): Promise<LogEvent[] | undefined> {
     const pinned = this.#pinned.shift();
     if (pinned !== undefined) {
       this.#afterSeq = pinned.seq;
-      this.#held = { ...pinned, position: 0, carry: EMPTY, complete: true };
+      this.#held = { ...pinned, position: 0, carry: EMPTY };
       return this.#gap(pinned.lostBefore);
     }
-    const listing = await readRotated(this.#dir);
-    const rotated = listing.files.find((f) => f.seq > this.#afterSeq);
-    if (rotated !== undefined) return this.#openRotated(rotated);
-    const current = await openCurrent(this.#dir, listing, this.#afterSeq);
-    // None yet, or a rotation while it was opened: the folder's next change is the time to look.
-    if (current === undefined || current === 'rotating') return undefined;
-    if (current.seq <= this.#afterSeq) {
-      // The rotated files were deleted and a new writer started numbering again: go on from there.
-      this.#afterSeq = current.seq - 1;
-    }
-    // Files numbered between the last one read and current.jsonl were pruned before they could
-    // be opened (none of them is listed any more).
-    const lost = current.seq - this.#afterSeq - 1;
-    this.#afterSeq = current.seq;
-    this.#held = { ...current, position: 0, carry: EMPTY, complete: false };
-    return this.#gap(lost);
-  }
-
-  /** Opens a rotated file found by listing: the files between it and the last one read are lost. */
-  async #openRotated(file: RotatedFile): Promise<LogEvent[]> {
-    const lost = file.seq - this.#afterSeq - 1;
-    this.#afterSeq = file.seq;
-    const opened = await openIfExists(file.path);
+    const segment = (await listSegments(this.#dir)).find((s) => s.seq > this.#afterSeq);
+    // None yet: the folder's next change is the time to look.
+    if (segment === undefined) return undefined;
+    const lost = segment.seq - this.#afterSeq - 1;
+    this.#afterSeq = segment.seq;
+    const handle = await openIfExists(segment.path);
     // Pruned between the listing and the open: lost too.
-    if (opened === undefined) return this.#gap(lost + 1);
-    this.#held = { ...opened, seq: file.seq, position: 0, carry: EMPTY, complete: true };
+    if (handle === undefined) return this.#gap(lost + 1);
+    this.#held = { handle, seq: segment.seq, position: 0, carry: EMPTY };
     return this.#gap(lost);
   }
 
@@ -281,25 +208,20 @@ export class Follower {
   }
 
   /**
-   * Opens the rotated files that came after the one being read, oldest first, so that pruning
-   * cannot take them before they are read.
+   * Opens the segments that came after the one being read, oldest first, so that pruning cannot
+   * take them before they are read. The newest may be live: read later from its start, it is
+   * followed like any other held segment.
    */
   async #scan(): Promise<void> {
     if (this.#closed) return;
-    const rotated = await listRotated(this.#dir);
     let last = this.#pinned.at(-1)?.seq ?? this.#afterSeq;
-    for (const file of rotated) {
-      if (file.seq <= last) continue;
+    for (const segment of await listSegments(this.#dir)) {
+      if (segment.seq <= last) continue;
       if (this.#pinned.length >= this.#holdFiles) return;
-      const opened = await openIfExists(file.path);
-      if (opened === undefined) continue; // pruned between the listing and the open
-      this.#pinned.push({
-        handle: opened.handle,
-        ino: opened.ino,
-        seq: file.seq,
-        lostBefore: file.seq - last - 1,
-      });
-      last = file.seq;
+      const handle = await openIfExists(segment.path);
+      if (handle === undefined) continue; // pruned between the listing and the open
+      this.#pinned.push({ handle, seq: segment.seq, lostBefore: segment.seq - last - 1 });
+      last = segment.seq;
     }
   }
 

@@ -3,12 +3,11 @@
  * appended (`mcpx logs --follow`, see follower.ts), across rotations, while `mcpx dev` writes.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { type FileHandle, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import type { LogEvent, LogLevel } from './event.js';
 import { levelRank } from './event.js';
-import { CURRENT_FILE, listRotated, readRotated } from './files.js';
-import { Follower, type OpenCurrent, isGap, openCurrent } from './follower.js';
+import { listSegments } from './files.js';
+import { Follower, isGap } from './follower.js';
 import { CHUNK, EMPTY, NEWLINE, openIfExists, parseStoredLine, readAt } from './stored.js';
 
 /** Which events to show; every field narrows, and all combine. */
@@ -56,22 +55,18 @@ export interface FollowLogsOptions extends ReadLogsOptions {
   /** Fallback poll interval in ms for when fs.watch misses a change (default 500). */
   pollMs?: number;
   /**
-   * Most rotated files held open unread while the reader lags (default 64). Their space is not
+   * Most segments held open unread while the reader lags (default 64). Their space is not
    * freed by the writer's pruning until they are read; past this many, the gap is reported.
    */
   holdFiles?: number;
 }
 
-/** Whether the folder holds any log file yet. */
+/** Whether the folder holds any segment yet. */
 export async function hasLogs(dir: string): Promise<boolean> {
-  const current = await stat(join(dir, CURRENT_FILE)).then(
-    () => true,
-    () => false,
-  );
-  return current || (await listRotated(dir)).length > 0;
+  return (await listSegments(dir)).length > 0;
 }
 
-/** The last `last` events matching `filter`, oldest first, across current and rotated files. */
+/** The last `last` events matching `filter`, oldest first, across the segments. */
 export async function readLogs(options: ReadLogsOptions): Promise<LogEvent[]> {
   const snap = await snapshot(options.dir);
   try {
@@ -104,7 +99,7 @@ export async function* followLogs(options: FollowLogsOptions): AsyncGenerator<Lo
         yield event;
       }
     } finally {
-      // The live file now belongs to the follower; the history files are done with.
+      // The newest segment now belongs to the follower; the older ones are done with.
       await Promise.all(snap.files.filter((f) => !f.live).map((f) => f.handle.close()));
     }
     while (!signal.aborted) {
@@ -124,61 +119,48 @@ export async function* followLogs(options: FollowLogsOptions): AsyncGenerator<Lo
   }
 }
 
-/** An open file and how far its complete lines go. */
+/** An open segment and how far its complete lines go. */
 interface OpenFile {
   handle: FileHandle;
-  ino: number;
   /** Offset just after the last newline: where reading backwards starts and following resumes. */
   end: number;
-  /** Still named current.jsonl when opened: following continues in it. */
+  /** The newest segment found: following continues in it. */
   live: boolean;
 }
 
 interface Snapshot {
   /** Newest first. */
   files: OpenFile[];
-  /** Rotated files numbered up to this are in `files` or older than them (or current.jsonl). */
+  /** The number of the newest segment in `files`, else of the newest listed (0 for none). */
   afterSeq: number;
 }
 
 /** Default of FollowLogsOptions.holdFiles. */
 const HOLD_FILES = 64;
-/** Tries at learning current.jsonl's number while the writer keeps rotating under the snapshot. */
-const SNAPSHOT_TRIES = 5;
 
 /**
- * Opens current.jsonl, with its number (see openCurrent), and the rotated files older than it.
- * Should the writer rotate under every try, current.jsonl is left to the follower, which reads it
- * from its start once the rotated files are read.
+ * Opens the segments, newest first. The newest one opened is taken as live: should the writer
+ * have finished it meanwhile, the follower sees the next number and moves on, as it would have
+ * anyway. One pruned between the listing and the open is simply not there.
  */
 async function snapshot(dir: string): Promise<Snapshot> {
   const files: OpenFile[] = [];
-  const add = async (opened: { handle: FileHandle; ino: number }, live: boolean): Promise<void> => {
-    try {
-      const end = await lastLineEnd(opened.handle, (await opened.handle.stat()).size);
-      files.push({ ...opened, end, live });
-    } catch (error) {
-      await opened.handle.close();
-      throw error;
-    }
-  };
+  const segments = await listSegments(dir);
+  let afterSeq = segments.at(-1)?.seq ?? 0;
   try {
-    let current: OpenCurrent | undefined;
-    for (let tries = 0; current === undefined && tries < SNAPSHOT_TRIES; tries++) {
-      const found = await openCurrent(dir, await readRotated(dir), 0);
-      if (found === undefined) break;
-      if (found !== 'rotating') current = found;
+    for (const segment of segments.reverse()) {
+      const handle = await openIfExists(segment.path);
+      if (handle === undefined) continue;
+      const live = files.length === 0;
+      if (live) afterSeq = segment.seq;
+      try {
+        files.push({ handle, end: await lastLineEnd(handle, (await handle.stat()).size), live });
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
     }
-    if (current !== undefined) await add(current, true);
-    const rotated = await readRotated(dir);
-    const seq = current?.seq;
-    const older = seq === undefined ? rotated.files : rotated.files.filter((f) => f.seq < seq);
-    for (const file of older.reverse()) {
-      // A file pruned by the writer meanwhile is simply not there.
-      const opened = await openIfExists(file.path);
-      if (opened !== undefined) await add(opened, false);
-    }
-    return { files, afterSeq: seq ?? rotated.newest };
+    return { files, afterSeq };
   } catch (error) {
     await Promise.all(files.map((f) => f.handle.close()));
     throw error;

@@ -1,18 +1,19 @@
 /**
- * The JSONL log store: every LogEvent as one line of `.mcpx/logs/current.jsonl`, rotated by size
- * (see files.ts for the layout). One writer per folder: `mcpx dev` owns it; `mcpx logs` only reads.
+ * The JSONL log store: every LogEvent as one line of the live segment `.mcpx/logs/NNNNNN.jsonl`,
+ * rotated by size into the next number (see files.ts for the layout). One writer per folder:
+ * `mcpx dev` owns it; `mcpx logs` only reads.
  */
-import { type FileHandle, chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogEvent } from './event.js';
-import { CURRENT_FILE, listRotated, rotatedName } from './files.js';
+import { LEGACY_CURRENT_FILE, listSegments, segmentName } from './files.js';
 
 export interface LogStoreOptions {
   /** The logs folder, usually `logsDir(root)`; created when missing. */
   dir: string;
-  /** Size at which current.jsonl is rotated (default 10 MiB). A single larger event gets a file of its own. */
+  /** Size at which the live segment is rotated (default 10 MiB). A single larger event gets a segment of its own. */
   maxFileBytes?: number;
-  /** Rotated files kept besides current.jsonl (default 5); older ones are deleted. */
+  /** Complete segments kept besides the live one (default 5); older ones are deleted. */
   maxFiles?: number;
   /** Characters of JSON waiting for the disk above which write() makes the producer wait (default 1 Mi). */
   highWaterMark?: number;
@@ -48,9 +49,9 @@ export class LogStore {
   readonly #maxFiles: number;
   readonly #highWaterMark: number;
   #handle: FileHandle;
-  /** Bytes in current.jsonl. */
+  /** Bytes in the live segment. */
   #size: number;
-  /** Sequence number of the newest rotated file. */
+  /** Number of the live segment. */
   #seq: number;
   #queue: string[] = [];
   /** Characters queued or being written: what backpressure is measured in. */
@@ -71,9 +72,10 @@ export class LogStore {
   }
 
   /**
-   * Opens the store, continuing current.jsonl if a previous run left one. If that run died in the
-   * middle of a line, the fragment is ended with a newline first so it cannot swallow the next
-   * event (readers skip the fragment as unparseable).
+   * Opens the store, continuing the live segment if a previous run left one (also when it died
+   * between finishing a segment and creating the next). If that run died in the middle of a line,
+   * the fragment is ended with a newline first so it cannot swallow the next event (readers skip
+   * the fragment as unparseable). The `current.jsonl` of an older mcpx becomes the live segment.
    */
   static async open(options: LogStoreOptions): Promise<LogStore> {
     for (const [name, value, min] of [
@@ -85,20 +87,28 @@ export class LogStore {
         throw new RangeError(`LogStore ${name} must be an integer >= ${min}, got ${value}`);
       }
     }
+    const { dir } = options;
     // Servers print tokens and keys: the store is for its user only. An earlier mcpx left it
     // readable by others, and mkdir's mode is reduced by the umask: hence the chmods.
-    await mkdir(options.dir, { recursive: true, mode: PRIVATE_DIR });
-    await chmod(options.dir, PRIVATE_DIR);
-    const rotated = await listRotated(options.dir);
-    const seq = rotated.at(-1)?.seq ?? 0;
-    const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
-    // Oldest first, one at a time, as rotation prunes: a follower takes a file that is gone while
-    // older ones are there for a sign that the logs were cleared and numbering started again.
-    for (const file of rotated.slice(0, Math.max(0, rotated.length - maxFiles))) {
-      await rm(file.path, { force: true });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+    await chmod(dir, PRIVATE_DIR);
+    let segments = await listSegments(dir);
+    const legacy = join(dir, LEGACY_CURRENT_FILE);
+    if ((await stat(legacy).catch(() => undefined)) !== undefined) {
+      // Its rotated files are numbered already: after them, it is the newest, and so live.
+      await rename(legacy, join(dir, segmentName((segments.at(-1)?.seq ?? 0) + 1)));
+      segments = await listSegments(dir);
     }
-    await Promise.all(rotated.map((f) => chmod(f.path, PRIVATE_FILE).catch(() => undefined)));
-    const handle = await open(join(options.dir, CURRENT_FILE), 'a+', PRIVATE_FILE);
+    const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
+    const complete = segments.slice(0, -1);
+    // Oldest first, one at a time, as rotation prunes: a follower that finds the segment it holds
+    // deleted while older ones are there takes it for a sign that the logs were cleared.
+    for (const segment of complete.slice(0, Math.max(0, complete.length - maxFiles))) {
+      await rm(segment.path, { force: true });
+    }
+    await Promise.all(complete.map((f) => chmod(f.path, PRIVATE_FILE).catch(() => undefined)));
+    const seq = segments.at(-1)?.seq ?? 1;
+    const handle = await open(join(dir, segmentName(seq)), 'a+', PRIVATE_FILE);
     try {
       const stats = await handle.stat();
       if (stats.isFile() && (stats.mode & 0o777) !== PRIVATE_FILE) await handle.chmod(PRIVATE_FILE);
@@ -205,18 +215,18 @@ export class LogStore {
   }
 
   /**
-   * Close, rename to the next number, open a new current.jsonl. The file is complete before the
-   * rename, which is how readers know that a renamed file will not grow again.
+   * Finishes the live segment (closed: every write is in it) before creating the next number:
+   * that order is what tells readers that a segment with a higher one after it will not grow.
+   * The new one is created exclusively, so a second writer in the folder fails instead of
+   * interleaving. Then the oldest complete segment past `maxFiles` goes.
    */
   async #rotate(): Promise<void> {
     await this.#handle.close();
     this.#seq += 1;
-    await rename(join(this.dir, CURRENT_FILE), join(this.dir, rotatedName(this.#seq)));
-    if (this.#seq > this.#maxFiles) {
-      await rm(join(this.dir, rotatedName(this.#seq - this.#maxFiles)), { force: true });
-    }
-    this.#handle = await open(join(this.dir, CURRENT_FILE), 'a', PRIVATE_FILE);
+    this.#handle = await open(join(this.dir, segmentName(this.#seq)), 'ax', PRIVATE_FILE);
     this.#size = 0;
+    const pruned = this.#seq - 1 - this.#maxFiles;
+    if (pruned >= 1) await rm(join(this.dir, segmentName(pruned)), { force: true });
   }
 }
 

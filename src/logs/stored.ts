@@ -26,21 +26,12 @@ export async function readAt(
   return buffer.subarray(0, filled);
 }
 
-/** The file opened for reading with its inode, or undefined if it is not there (pruned). */
-export async function openIfExists(
-  path: string,
-): Promise<{ handle: FileHandle; ino: number } | undefined> {
-  let handle: FileHandle;
+/** The file opened for reading, or undefined if it is not there (pruned, or the logs cleared). */
+export async function openIfExists(path: string): Promise<FileHandle | undefined> {
   try {
-    handle = await open(path, 'r');
+    return await open(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return { handle, ino: (await handle.stat()).ino };
-  } catch (error) {
-    await handle.close();
     throw error;
   }
 }

@@ -289,13 +289,15 @@ export const ManifestSchema = z
           .int()
           .min(64 * 1024)
           .optional()
-          .describe('Size at which .mcpx/logs/current.jsonl is rotated (default 10 MiB).'),
+          .describe(
+            'Size at which the live log segment (the highest-numbered .mcpx/logs/NNNNNN.jsonl) is rotated into the next number (default 10 MiB).',
+          ),
         maxFiles: z
           .int()
           .min(1)
           .max(1000)
           .optional()
-          .describe('Rotated log files kept besides the current one (default 5).'),
+          .describe('Complete log segments kept besides the live one (default 5).'),
       })
       .optional()
       .describe('The JSONL log store of `mcpx dev` under .mcpx/logs/.'),

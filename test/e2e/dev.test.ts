@@ -72,14 +72,8 @@ async function status(dir: string): Promise<ClusterSnapshot> {
 async function storedEvents(dir: string): Promise<LogEvent[]> {
   const logs = join(dir, '.mcpx/logs');
   const files = (await readdir(logs)).filter((f) => f.endsWith('.jsonl'));
-  // Rotated files first (oldest first by name), current.jsonl last.
-  files.sort((a, b) =>
-    a === 'current.jsonl'
-      ? 1
-      : b === 'current.jsonl'
-        ? -1
-        : a.localeCompare(b, 'en', { numeric: true }),
-  );
+  // Segments oldest first: by number.
+  files.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const events: LogEvent[] = [];
   for (const file of files) {
     for (const line of (await readFile(join(logs, file), 'utf8')).split('\n'))

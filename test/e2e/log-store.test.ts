@@ -54,7 +54,8 @@ describe('the log store', () => {
       },
       logs: { maxFileBytes: 64 * 1024, maxFiles: 3 },
     });
-    // What an mcpx before this fix left behind: world-readable folders and files.
+    // What an mcpx before this fix left behind: world-readable folders and files, and the live
+    // file of the layout before numbered segments, which becomes the live segment.
     await mkdir(join(dir, '.mcpx/logs'), { recursive: true, mode: 0o755 });
     await chmod(join(dir, '.mcpx'), 0o755);
     await writeFile(join(dir, '.mcpx/logs/current.jsonl'), '', { mode: 0o644 });
@@ -84,7 +85,7 @@ describe('the log store', () => {
       },
     });
     // A file size limit of 512 KiB (ulimit -f) for mcpx dev: the store's writes fail with EFBIG
-    // once current.jsonl reaches it, in the middle of the flood, as on a disk that fills up.
+    // once the live segment reaches it, in the middle of the flood, as on a disk that fills up.
     const child = spawn(
       '/bin/sh',
       ['-c', 'ulimit -f 512 && exec "$0" "$@"', process.execPath, BIN, 'dev'],

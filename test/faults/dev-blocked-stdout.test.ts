@@ -25,7 +25,7 @@ afterAll(async () => {
   await removeWorkspaces();
 });
 
-/** Flood lines in the store (current.jsonl and its rotated files). */
+/** Flood lines in the store (all its segments). */
 async function storedFloodLines(dir: string): Promise<number> {
   const logs = join(dir, '.mcpx/logs');
   let count = 0;

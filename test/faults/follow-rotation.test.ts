@@ -72,7 +72,7 @@ describe('mcpx logs --follow under very fast rotation', () => {
         level: 'info',
         msg: 'ready',
       };
-      await writeFile(join(logDir, 'current.jsonl'), `${JSON.stringify(ready)}\n`);
+      await writeFile(join(logDir, '000001.jsonl'), `${JSON.stringify(ready)}\n`);
       const follow = run([BIN, 'logs', '--follow', '--json', '-n', '1'], {}, dir);
       await until('the follower to start', () => follow.stdout().includes('"ready"'), {
         timeoutMs: 30_000,
@@ -83,7 +83,7 @@ describe('mcpx logs --follow under very fast rotation', () => {
         REPO,
       );
       expect(await writer.exited, writer.stderr()).toBe(0);
-      // The last event is in current.jsonl, which is never pruned: the follower gets to it.
+      // The last event is in the live segment, which is never pruned: the follower gets to it.
       await until('the last event', () => follow.stdout().includes(`"event ${TOTAL - 1}"`), {
         timeoutMs: 60_000,
       });

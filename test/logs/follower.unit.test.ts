@@ -1,21 +1,14 @@
 /**
- * How a follower knows the number of current.jsonl (openCurrent), and what it does when numbers
- * start again. The race that made it skip files silently (current.jsonl opened while the files
- * before it were renamed and pruned, guessed as one after the last file read) is exercised under
- * real concurrency by test/faults/follow-rotation.test.ts; here each answer of openCurrent is
- * produced on purpose.
+ * How a follower moves from segment to segment, and what it does when numbers start again. The
+ * races of a writer rotating while the follower reads are exercised under real concurrency by
+ * test/faults/follow-rotation.test.ts; here each situation is produced on purpose.
  */
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/logs/event.js';
-import {
-  CURRENT_FILE,
-  type RotatedListing,
-  readRotated,
-  rotatedName,
-} from '../../src/logs/files.js';
-import { Follower, openCurrent } from '../../src/logs/follower.js';
+import { listSegments, segmentName } from '../../src/logs/files.js';
+import { Follower } from '../../src/logs/follower.js';
 import { followLogs } from '../../src/logs/read.js';
 import { LogStore } from '../../src/logs/store.js';
 import { until } from '../helpers/until.js';
@@ -26,64 +19,64 @@ afterEach(temp.cleanup);
 
 const line = (i: number): string => `${JSON.stringify(event(i))}\n`;
 
-/** A folder with rotated files numbered `seqs` and a current.jsonl. */
-async function folder(seqs: readonly number[]): Promise<string> {
-  const dir = await temp.make();
-  for (const seq of seqs) await writeFile(join(dir, rotatedName(seq)), line(seq));
-  await writeFile(join(dir, CURRENT_FILE), line(1000));
-  return dir;
+/** A follower holding segment `seq` of `dir` at its end, as followLogs leaves it after the tail. */
+async function followFrom(dir: string, seq: number): Promise<Follower> {
+  const handle = await open(join(dir, segmentName(seq)), 'r');
+  const { size } = await handle.stat();
+  return new Follower(dir, { afterSeq: seq, live: { handle, end: size } }, 64);
 }
 
-/** What openCurrent answers: the number it gives current.jsonl (the file closed again), or why not. */
-async function numberOf(
-  dir: string,
-  afterSeq: number,
-  before?: RotatedListing,
-): Promise<number | 'rotating' | undefined> {
-  const current = await openCurrent(dir, before ?? (await readRotated(dir)), afterSeq);
-  if (typeof current !== 'object') return current;
-  await current.handle.close();
-  return current.seq;
+/** Everything the follower has to give now. */
+async function drain(follower: Follower): Promise<LogEvent[]> {
+  const got: LogEvent[] = [];
+  for (let events = await follower.next(); events !== undefined; events = await follower.next()) {
+    got.push(...events);
+  }
+  return got;
 }
 
-describe('openCurrent', () => {
-  it('numbers current.jsonl one after the newest rotated file, not after the last one read', async () => {
-    // Files 3 to 6 came and went (pruned) since file 2 was read: the follower must not call
-    // current.jsonl 3, or it would never say that 3 to 6 are missing.
-    const dir = await folder([7, 8, 9]);
-    expect(await numberOf(dir, 2)).toBe(10);
-  });
-
-  it('answers "rotating" when a rotation came between the listing before the open and after', async () => {
-    const dir = await folder([7, 8, 9]);
-    const before = await readRotated(dir);
-    // The writer rotates: the file opened next is 11, not the 10 that `before` implies.
-    await rename(join(dir, CURRENT_FILE), join(dir, rotatedName(10)));
-    await rm(join(dir, rotatedName(7)));
-    await writeFile(join(dir, CURRENT_FILE), line(1001));
-    expect(await numberOf(dir, 2, before)).toBe('rotating');
-    // Looked at again, it is known.
-    expect(await numberOf(dir, 2)).toBe(11);
-  });
-
-  it('with no rotated file to count from, takes the one after the last read', async () => {
-    const dir = await folder([]);
-    expect(await numberOf(dir, 4)).toBe(5);
-  });
-
-  it('is undefined while there is no current.jsonl', async () => {
-    const dir = await folder([1]);
-    await rm(join(dir, CURRENT_FILE));
-    expect(await numberOf(dir, 0)).toBeUndefined();
-  });
-
-  it('lists only numbered files, and their highest number as the newest', async () => {
+describe('Follower', () => {
+  it('reads a segment with a higher number after it to its end, then goes on with that one', async () => {
     const dir = await temp.make();
-    await writeFile(join(dir, rotatedName(4)), line(4));
+    await writeFile(join(dir, segmentName(1)), line(0));
+    const follower = await followFrom(dir, 1);
+    try {
+      expect(await follower.next()).toBeUndefined();
+      // Live: more lines are waited for.
+      await appendFile(join(dir, segmentName(1)), line(1));
+      expect(numbers(await drain(follower))).toEqual([1]);
+      // The writer finishes it and creates 2; the follower has not looked since.
+      await appendFile(join(dir, segmentName(1)), line(2));
+      await writeFile(join(dir, segmentName(2)), line(3));
+      expect(numbers(await drain(follower))).toEqual([2, 3]);
+    } finally {
+      await follower.close();
+    }
+  });
+
+  it('goes on with the lowest number above the one it held, counting the numbers skipped as lost', async () => {
+    const dir = await temp.make();
+    await writeFile(join(dir, segmentName(2)), line(0));
+    const follower = await followFrom(dir, 2);
+    try {
+      expect(await follower.next()).toBeUndefined();
+      // 3 and 4 came and were pruned before the follower could open them.
+      await writeFile(join(dir, segmentName(5)), line(5));
+      await writeFile(join(dir, segmentName(6)), line(6));
+      const got = await drain(follower);
+      expect(got[0]?.msg).toMatch(/^mcpx logs fell behind: 2 rotated log files were pruned /);
+      expect(numbers(got.slice(1))).toEqual([5, 6]);
+    } finally {
+      await follower.close();
+    }
+  });
+
+  it('lists only numbered files, oldest first', async () => {
+    const dir = await temp.make();
+    for (const seq of [12, 4, 9]) await writeFile(join(dir, segmentName(seq)), line(seq));
     await writeFile(join(dir, 'notes.txt'), 'not a log file');
-    const listing = await readRotated(dir);
-    expect(listing.newest).toBe(4);
-    expect(listing.files.map((f) => f.seq)).toEqual([4]);
+    await writeFile(join(dir, 'current.jsonl'), line(0));
+    expect((await listSegments(dir)).map((s) => s.seq)).toEqual([4, 9, 12]);
   });
 });
 
@@ -101,7 +94,7 @@ describe('a follower whose writer starts numbering again', () => {
         if (e.msg === 'event 139') stop.abort();
       }
     })();
-    // The last event of the tail: the follower now holds current.jsonl.
+    // The last event of the tail: the follower now holds the live segment.
     await until('the follower to start', () => got.length === 1);
     // The logs are cleared by hand; `mcpx dev` starts again and numbers from 1.
     await rm(dir, { recursive: true, force: true });
@@ -119,14 +112,7 @@ describe('a follower whose writer starts numbering again', () => {
     const first = await LogStore.open({ dir, maxFileBytes: 300, maxFiles: 3 });
     for (const i of range(20)) await first.write(event(i));
     await first.close();
-    const handle = await open(join(dir, CURRENT_FILE), 'r');
-    const { ino, size } = await handle.stat();
-    const newest = (await readRotated(dir)).newest;
-    const follower = new Follower(
-      dir,
-      { afterSeq: newest + 1, live: { handle, ino, end: size } },
-      64,
-    );
+    const follower = await followFrom(dir, (await listSegments(dir)).at(-1)!.seq);
     try {
       await rm(dir, { recursive: true, force: true });
       // At the end of the file it holds, with nothing in the folder: the logs were cleared.
@@ -142,6 +128,29 @@ describe('a follower whose writer starts numbering again', () => {
       ) {
         got.push(...events);
       }
+      expect(got.filter((e) => e.server === 'mcpx')).toEqual([]);
+      expect(numbers(got)).toEqual(range(40, 100));
+    } finally {
+      await follower.close();
+    }
+  });
+
+  it('that finds the new writer numbered past the segment it held, reads it from its first file', async () => {
+    const dir = await temp.make();
+    const first = await LogStore.open({ dir, maxFileBytes: 300, maxFiles: 3 });
+    for (const i of range(20)) await first.write(event(i));
+    await first.close();
+    const held = (await listSegments(dir)).at(-1)!.seq;
+    const follower = await followFrom(dir, held);
+    try {
+      await rm(dir, { recursive: true, force: true });
+      const second = await LogStore.open({ dir, maxFileBytes: 300, maxFiles: 100 });
+      for (const i of range(40, 100)) await second.write(event(i));
+      await second.close();
+      // The new numbers include the one held, and go past it: only that the file held was
+      // deleted while lower numbers exist tells the clearing apart from the writer's pruning.
+      expect((await listSegments(dir)).at(-1)!.seq).toBeGreaterThan(held);
+      const got = await drain(follower);
       expect(got.filter((e) => e.server === 'mcpx')).toEqual([]);
       expect(numbers(got)).toEqual(range(40, 100));
     } finally {

@@ -1,8 +1,11 @@
-import { appendFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/logs/event.js';
-import { CURRENT_FILE } from '../../src/logs/files.js';
+import { segmentName } from '../../src/logs/files.js';
+
+/** The live segment of a store opened once and not rotated. */
+const LIVE = segmentName(1);
 import { type LogFilter, followLogs, readLogs } from '../../src/logs/read.js';
 import { LogStore } from '../../src/logs/store.js';
 import { event, numbers, range, tempDirs } from './helpers.js';
@@ -98,10 +101,7 @@ describe('readLogs', () => {
 
   it('skips lines that are not events and a torn last line', async () => {
     const dir = await storeWith([event(0), event(1)]);
-    await appendFile(
-      join(dir, CURRENT_FILE),
-      'not json\n{"time":"x"}\n' + JSON.stringify(event(2)),
-    );
+    await appendFile(join(dir, LIVE), 'not json\n{"time":"x"}\n' + JSON.stringify(event(2)));
     expect(numbers(await readLogs({ dir }))).toEqual([0, 1]);
   });
 });
@@ -158,15 +158,15 @@ describe('followLogs', () => {
       }
     })();
     const line = JSON.stringify(event(0));
-    await appendFile(join(dir, CURRENT_FILE), line.slice(0, 20));
+    await appendFile(join(dir, LIVE), line.slice(0, 20));
     await new Promise((resolve) => setTimeout(resolve, 60));
-    await appendFile(join(dir, CURRENT_FILE), line.slice(20));
+    await appendFile(join(dir, LIVE), line.slice(20));
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(got).toEqual([]);
-    await appendFile(join(dir, CURRENT_FILE), `\n${JSON.stringify(event(1)).slice(0, 5)}`);
+    await appendFile(join(dir, LIVE), `\n${JSON.stringify(event(1)).slice(0, 5)}`);
     await until('1 events', () => got.length === 1, { everyMs: 5 });
     expect(numbers(got)).toEqual([0]);
-    await appendFile(join(dir, CURRENT_FILE), `${JSON.stringify(event(1)).slice(5)}\n`);
+    await appendFile(join(dir, LIVE), `${JSON.stringify(event(1)).slice(5)}\n`);
     await done;
     expect(numbers(got)).toEqual([0, 1]);
   });
@@ -193,20 +193,17 @@ describe('followLogs', () => {
       range(n, from)
         .map((i) => `${JSON.stringify(event(i))}\n`)
         .join('');
-    await writeFile(join(dir, CURRENT_FILE), lines(0, 2));
+    await writeFile(join(dir, LIVE), lines(0, 2));
     const stop = new AbortController();
     const follow = followLogs({ dir, last: 1, signal: stop.signal, pollMs: 50 });
     expect((await follow.next()).value).toEqual(event(1));
     // The follower is suspended at its yield and reads nothing until the next call: everything
-    // below happens "between two polls". What a writer does, by hand: finish the file, rename it,
-    // start the next; three times.
-    await appendFile(join(dir, CURRENT_FILE), lines(2, 2));
-    await rename(join(dir, CURRENT_FILE), join(dir, '000001.jsonl'));
-    await writeFile(join(dir, CURRENT_FILE), lines(4, 2));
-    await rename(join(dir, CURRENT_FILE), join(dir, '000002.jsonl'));
-    await writeFile(join(dir, CURRENT_FILE), lines(6, 2));
-    await rename(join(dir, CURRENT_FILE), join(dir, '000003.jsonl'));
-    await writeFile(join(dir, CURRENT_FILE), lines(8, 2));
+    // below happens "between two polls". What a writer does, by hand: finish the segment, create
+    // the next; three times.
+    await appendFile(join(dir, LIVE), lines(2, 2));
+    await writeFile(join(dir, segmentName(2)), lines(4, 2));
+    await writeFile(join(dir, segmentName(3)), lines(6, 2));
+    await writeFile(join(dir, segmentName(4)), lines(8, 2));
     const rest: LogEvent[] = [];
     while (rest.length < 8) {
       const next = await follow.next();
@@ -266,7 +263,7 @@ describe('followLogs', () => {
       }
     }
     await store.close();
-    const rotations = (await readdir(dir)).length; // maxFiles kept + current.jsonl
+    const rotations = (await readdir(dir)).length; // maxFiles kept + the live segment
     const rest: LogEvent[] = [];
     while (!rest.some((e) => e.msg === `event ${total - 1}`)) {
       const next = await follow.next();

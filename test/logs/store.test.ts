@@ -2,7 +2,7 @@ import { appendFile, readFile, readdir, stat, writeFile, mkdir } from 'node:fs/p
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/logs/event.js';
-import { CURRENT_FILE } from '../../src/logs/files.js';
+import { LEGACY_CURRENT_FILE, segmentName } from '../../src/logs/files.js';
 import { readLogs } from '../../src/logs/read.js';
 import { LogStore } from '../../src/logs/store.js';
 import { event, numbers, range, tempDirs } from './helpers.js';
@@ -12,9 +12,7 @@ afterEach(temp.cleanup);
 
 /** Every line of every file in the folder, oldest file first, checking each is a whole event. */
 async function allLines(dir: string): Promise<{ files: string[]; events: LogEvent[] }> {
-  const names = (await readdir(dir)).sort((a, b) =>
-    a === CURRENT_FILE ? 1 : b === CURRENT_FILE ? -1 : a.localeCompare(b),
-  );
+  const names = (await readdir(dir)).sort();
   const events: LogEvent[] = [];
   for (const name of names) {
     const text = await readFile(join(dir, name), 'utf8');
@@ -36,52 +34,72 @@ describe('LogStore', () => {
     ];
     for (const e of events) await store.write(e);
     await store.close();
-    const text = await readFile(join(dir, CURRENT_FILE), 'utf8');
+    expect(await readdir(dir)).toEqual([segmentName(1)]);
+    const text = await readFile(join(dir, segmentName(1)), 'utf8');
     expect(text).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     expect(await readLogs({ dir })).toEqual(events);
   });
 
-  it('continues the file of a previous run, ending a line that run left torn', async () => {
+  it('continues the live segment of a previous run, ending a line that run left torn', async () => {
     const dir = await temp.make();
     const first = await LogStore.open({ dir });
     await first.write(event(0));
     await first.close();
-    await appendFile(join(dir, CURRENT_FILE), '{"time":"2025-06-01T12:00:00.001Z","serv');
+    await appendFile(join(dir, segmentName(1)), '{"time":"2025-06-01T12:00:00.001Z","serv');
     const second = await LogStore.open({ dir });
     await second.write(event(1));
     await second.close();
-    const lines = (await readFile(join(dir, CURRENT_FILE), 'utf8')).split('\n');
+    const lines = (await readFile(join(dir, segmentName(1)), 'utf8')).split('\n');
     expect(lines).toHaveLength(4);
     expect(numbers(await readLogs({ dir }))).toEqual([0, 1]);
   });
 
-  it('rotates by size into numbered files, keeps maxFiles of them and reads back in order', async () => {
+  it('rotates by size into the next number, keeps maxFiles complete ones and reads back in order', async () => {
     const dir = await temp.make();
     const line = Buffer.byteLength(`${JSON.stringify(event(100))}\n`);
     const store = await LogStore.open({ dir, maxFileBytes: line * 3, maxFiles: 2 });
     for (const i of range(20, 100)) await store.write(event(i));
     await store.close();
-    expect((await readdir(dir)).sort()).toEqual(['000005.jsonl', '000006.jsonl', CURRENT_FILE]);
+    expect((await readdir(dir)).sort()).toEqual(['000005.jsonl', '000006.jsonl', '000007.jsonl']);
     for (const name of await readdir(dir)) {
       expect((await stat(join(dir, name))).size).toBeLessThanOrEqual(line * 3);
     }
-    // 20 events, 3 per file: files 1-6 hold 18, current holds 2; files 1-4 were deleted.
+    // 20 events, 3 per file: files 1-6 hold 18, the live 7 holds 2; files 1-4 were deleted.
     expect(numbers(await readLogs({ dir }))).toEqual(range(8, 112));
     expect(numbers(await readLogs({ dir, last: 4 }))).toEqual([116, 117, 118, 119]);
   });
 
-  it('numbers rotations on from an earlier run and prunes what it left beyond maxFiles', async () => {
+  it('continues the highest segment of an earlier run and prunes what it left beyond maxFiles', async () => {
+    // As a run that died between finishing segment 4 and creating 5 leaves it.
     const dir = await temp.make();
     await mkdir(dir, { recursive: true });
-    for (const seq of [1, 2, 3]) {
-      await writeFile(join(dir, `00000${seq}.jsonl`), `${JSON.stringify(event(seq))}\n`);
+    for (const seq of [1, 2, 3, 4]) {
+      await writeFile(join(dir, segmentName(seq)), `${JSON.stringify(event(seq))}\n`);
     }
     const store = await LogStore.open({ dir, maxFileBytes: 1, maxFiles: 2 });
-    await store.write(event(4));
+    expect((await readdir(dir)).sort()).toEqual(['000002.jsonl', '000003.jsonl', '000004.jsonl']);
     await store.write(event(5));
     await store.close();
-    expect((await readdir(dir)).sort()).toEqual(['000003.jsonl', '000004.jsonl', CURRENT_FILE]);
+    expect((await readdir(dir)).sort()).toEqual(['000003.jsonl', '000004.jsonl', '000005.jsonl']);
     expect(numbers(await readLogs({ dir }))).toEqual([3, 4, 5]);
+  });
+
+  it("takes an older mcpx's current.jsonl as the live segment, after its rotated files", async () => {
+    const dir = await temp.make();
+    await mkdir(dir, { recursive: true });
+    for (const seq of [7, 8]) {
+      await writeFile(join(dir, segmentName(seq)), `${JSON.stringify(event(seq))}\n`);
+    }
+    // That mcpx died in the middle of a line.
+    await writeFile(
+      join(dir, LEGACY_CURRENT_FILE),
+      `${JSON.stringify(event(9))}\n{"time":"2025-06-01T12:00:00.001Z","serv`,
+    );
+    const store = await LogStore.open({ dir, maxFiles: 5 });
+    await store.write(event(10));
+    await store.close();
+    expect((await readdir(dir)).sort()).toEqual(['000007.jsonl', '000008.jsonl', '000009.jsonl']);
+    expect(numbers(await readLogs({ dir }))).toEqual([7, 8, 9, 10]);
   });
 
   it('gives an event larger than maxFileBytes a file of its own, whole', async () => {
@@ -92,7 +110,7 @@ describe('LogStore', () => {
     await store.write(event(2));
     await store.close();
     const { events, files } = await allLines(dir);
-    expect(files).toEqual(['000001.jsonl', '000002.jsonl', CURRENT_FILE]);
+    expect(files).toEqual(['000001.jsonl', '000002.jsonl', '000003.jsonl']);
     expect(events.map((e) => e.msg.length)).toEqual([7, 500, 7]);
   });
 
