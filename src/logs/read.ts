@@ -55,6 +55,11 @@ export interface FollowLogsOptions extends ReadLogsOptions {
   /** Fallback poll interval in ms for when fs.watch misses a change (default 500). */
   pollMs?: number;
   /**
+   * Called each time the follower has read all there is and starts to wait: a reader that must
+   * know it has looked (a test writing a torn line, say) waits for this instead of for a time.
+   */
+  onIdle?: () => void;
+  /**
    * Most segments held open unread while the reader lags (default 64). Their space is not
    * freed by the writer's pruning until they are read; past this many, the gap is reported.
    */
@@ -104,8 +109,10 @@ export async function* followLogs(options: FollowLogsOptions): AsyncGenerator<Lo
     }
     while (!signal.aborted) {
       const events = await follower.next();
-      if (events === undefined) await waker.wait();
-      else {
+      if (events === undefined) {
+        options.onIdle?.();
+        await waker.wait();
+      } else {
         for (const event of events) {
           if (signal.aborted) return;
           // A gap is shown whatever the filter: the events lost in it might have matched.

@@ -4,7 +4,7 @@
  * by SIGTERM and SIGINT, and a reader that goes away.
  */
 import { type ResultPromise, execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +13,7 @@ import type { LogEvent } from '../../src/logs/event.js';
 import { logsDir } from '../../src/logs/files.js';
 import { LogStore } from '../../src/logs/store.js';
 import { BIN, mcpx } from '../helpers/cli.js';
+import { until } from '../helpers/until.js';
 
 // UTC, so the times printed are the times written.
 const ENV = { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', TZ: 'UTC' };
@@ -197,9 +198,23 @@ describe('mcpx logs --follow', () => {
 
   it('waits for logs that do not exist yet, applies filters, and exits 0 on SIGINT', async () => {
     const dir = await workspace(undefined);
+    // The folder, empty: once the follower watches it (an inotify handle among its open files),
+    // it has looked and found no logs. Then the cluster starts writing.
+    await mkdir(logsDir(dir), { recursive: true });
     const { child, next } = follow(dir, ['--level', 'warning']);
-    // Give it time to start and find nothing; then the cluster starts writing.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    let watching = false;
+    await until(
+      'the follower to watch the logs folder',
+      () => watching,
+      { timeoutMs: 30_000 },
+      async () => {
+        const fds = await readdir(`/proc/${child.pid}/fd`).catch(() => []);
+        const links = await Promise.all(
+          fds.map((fd) => readlink(`/proc/${child.pid}/fd/${fd}`).catch(() => '')),
+        );
+        watching = links.includes('anon_inode:inotify');
+      },
+    );
     await append(dir, SAMPLE);
     expect(await next(2)).toEqual([
       '12:00:02.250 | search-index#1 | slow upstream: 812 ms',

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEvent } from '../../src/logs/event.js';
@@ -38,3 +38,29 @@ export const numbers = (events: readonly LogEvent[]): number[] =>
 /** 0, 1, ..., n - 1. */
 export const range = (n: number, from = 0): number[] =>
   Array.from({ length: n }, (_, i) => from + i);
+
+/**
+ * The files in `dir` this process holds open now, from /proc/self/fd: a deleted one shows as
+ * "<path> (deleted)".
+ */
+export async function openHere(dir: string): Promise<Set<string>> {
+  const fds = await readdir('/proc/self/fd');
+  const targets = await Promise.all(
+    fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+  );
+  return new Set(targets.filter((t) => t.startsWith(`${dir}/`)));
+}
+
+/**
+ * Counts a follower's idle moments (FollowLogsOptions.onIdle). After a step, two more idles mean
+ * it has looked since: the first may have begun just before the step.
+ */
+export function idleCounter(): { onIdle: () => void; count: () => number } {
+  let idle = 0;
+  return {
+    onIdle: () => {
+      idle += 1;
+    },
+    count: () => idle,
+  };
+}

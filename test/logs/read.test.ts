@@ -8,7 +8,7 @@ import { segmentName } from '../../src/logs/files.js';
 const LIVE = segmentName(1);
 import { type LogFilter, followLogs, readLogs } from '../../src/logs/read.js';
 import { LogStore } from '../../src/logs/store.js';
-import { event, numbers, range, tempDirs } from './helpers.js';
+import { event, idleCounter, numbers, openHere, range, tempDirs } from './helpers.js';
 import { until } from '../helpers/until.js';
 
 const temp = tempDirs();
@@ -151,17 +151,22 @@ describe('followLogs', () => {
     const dir = await storeWith([]);
     const stop = new AbortController();
     const got: LogEvent[] = [];
+    const idle = idleCounter();
     const done = (async () => {
-      for await (const e of followLogs({ dir, signal: stop.signal, pollMs: 10 })) {
+      for await (const e of followLogs({ dir, signal: stop.signal, pollMs: 10, ...idle })) {
         got.push(e);
         if (got.length === 2) stop.abort();
       }
     })();
+    /** Appends, then waits until the follower has looked at what was appended. */
+    const append = async (text: string): Promise<void> => {
+      const seen = idle.count();
+      await appendFile(join(dir, LIVE), text);
+      await until('the follower to look', () => idle.count() >= seen + 2, { everyMs: 5 });
+    };
     const line = JSON.stringify(event(0));
-    await appendFile(join(dir, LIVE), line.slice(0, 20));
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    await appendFile(join(dir, LIVE), line.slice(20));
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await append(line.slice(0, 20));
+    await append(line.slice(20));
     expect(got).toEqual([]);
     await appendFile(join(dir, LIVE), `\n${JSON.stringify(event(1)).slice(0, 5)}`);
     await until('1 events', () => got.length === 1, { everyMs: 5 });
@@ -174,12 +179,14 @@ describe('followLogs', () => {
   it('starts before the folder exists and picks up the first events', async () => {
     const dir = join(await temp.make(), '.mcpx', 'logs');
     const stop = new AbortController();
+    const idle = idleCounter();
     const { done } = collect(
-      followLogs({ dir, last: 50, signal: stop.signal, pollMs: 10 }),
+      followLogs({ dir, last: 50, signal: stop.signal, pollMs: 10, ...idle }),
       5,
       stop,
     );
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // It has looked, found no folder, and waits.
+    await until('the follower to wait', () => idle.count() >= 2, { everyMs: 5 });
     const store = await LogStore.open({ dir });
     for (const i of range(5)) await store.write(event(i));
     expect(numbers(await done)).toEqual(range(5));
@@ -244,7 +251,7 @@ describe('followLogs', () => {
 
   /**
    * A reader that stops pulling (paused output) while the writer rotates many times more than
-   * maxFiles: `each` events every 20 ms, so that the follower's scans (every 50 ms) see each file.
+   * maxFiles, each 10 events once the follower holds what is finished (or all it may hold).
    */
   async function lagBehind(holdFiles: number, total: number) {
     const dir = await temp.make();
@@ -259,7 +266,22 @@ describe('followLogs', () => {
       await store.write(event(i));
       if (i % 10 === 0) {
         await store.flush();
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        // Every finished segment held open by the follower (or as many as it may hold) before
+        // the writer goes on: pruning then takes nothing it has not got.
+        let ready = false;
+        await until(
+          'the follower to hold the finished segments',
+          () => ready,
+          {},
+          async () => {
+            const names = (await readdir(dir)).sort();
+            const finished = names.slice(0, -1).map((name) => join(dir, name));
+            const open = await openHere(dir);
+            // Held past pruning too ("... (deleted)"); the live segment is the writer's.
+            open.delete(join(dir, names.at(-1) ?? ''));
+            ready = finished.every((path) => open.has(path)) || open.size >= holdFiles;
+          },
+        );
       }
     }
     await store.close();
