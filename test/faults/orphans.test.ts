@@ -64,7 +64,10 @@ async function readyPid(cluster: DevProcess, server: string, from: number): Prom
       return pid !== undefined;
     },
     { timeoutMs: 30_000 },
-  );
+  ).catch((error: unknown) => {
+    // What mcpx dev said meanwhile is why.
+    throw new Error(`${String(error)}; mcpx dev printed:\n${cluster.lines.slice(from).join('\n')}`);
+  });
   return pid ?? -1;
 }
 
