@@ -4,7 +4,7 @@
  * by SIGTERM and SIGINT, and a reader that goes away.
  */
 import { type ResultPromise, execa } from 'execa';
-import { mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +13,7 @@ import type { LogEvent } from '../../src/logs/event.js';
 import { logsDir } from '../../src/logs/files.js';
 import { LogStore } from '../../src/logs/store.js';
 import { BIN, mcpx } from '../helpers/cli.js';
+import { openFiles } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
 
 // UTC, so the times printed are the times written.
@@ -202,18 +203,10 @@ describe('mcpx logs --follow', () => {
     // it has looked and found no logs. Then the cluster starts writing.
     await mkdir(logsDir(dir), { recursive: true });
     const { child, next } = follow(dir, ['--level', 'warning']);
-    let watching = false;
     await until(
       'the follower to watch the logs folder',
-      () => watching,
+      () => openFiles(child.pid ?? -1).includes('anon_inode:inotify'),
       { timeoutMs: 30_000 },
-      async () => {
-        const fds = await readdir(`/proc/${child.pid}/fd`).catch(() => []);
-        const links = await Promise.all(
-          fds.map((fd) => readlink(`/proc/${child.pid}/fd/${fd}`).catch(() => '')),
-        );
-        watching = links.includes('anon_inode:inotify');
-      },
     );
     await append(dir, SAMPLE);
     expect(await next(2)).toEqual([

@@ -178,3 +178,23 @@ export function processesWithEnv(name: string, value: string): number[] {
     .map((p) => p.pid)
     .filter((pid) => envOf(pid, name) === value);
 }
+
+/**
+ * What process `pid` (or this one) holds open, from /proc/<pid>/fd: paths ("<path> (deleted)" once
+ * deleted) and kernel objects such as "anon_inode:inotify". Empty once it is gone.
+ */
+export function openFiles(pid: number | 'self'): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  return fds.flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
+}

@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEvent } from '../../src/logs/event.js';
+import { openFiles } from '../helpers/processes.js';
 
 /** An event numbered `i`, one millisecond after the previous, so order is checkable by msg and time. */
 export function event(i: number, fields: Partial<LogEvent> = {}): LogEvent {
@@ -39,16 +40,9 @@ export const numbers = (events: readonly LogEvent[]): number[] =>
 export const range = (n: number, from = 0): number[] =>
   Array.from({ length: n }, (_, i) => from + i);
 
-/**
- * The files in `dir` this process holds open now, from /proc/self/fd: a deleted one shows as
- * "<path> (deleted)".
- */
-export async function openHere(dir: string): Promise<Set<string>> {
-  const fds = await readdir('/proc/self/fd');
-  const targets = await Promise.all(
-    fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
-  );
-  return new Set(targets.filter((t) => t.startsWith(`${dir}/`)));
+/** The files in `dir` this process holds open now: a deleted one shows as "<path> (deleted)". */
+export function openHere(dir: string): Set<string> {
+  return new Set(openFiles('self').filter((t) => t.startsWith(`${dir}/`)));
 }
 
 /**

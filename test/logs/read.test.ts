@@ -276,7 +276,7 @@ describe('followLogs', () => {
           async () => {
             const names = (await readdir(dir)).sort();
             const finished = names.slice(0, -1).map((name) => join(dir, name));
-            const open = await openHere(dir);
+            const open = openHere(dir);
             // Held past pruning too ("... (deleted)"); the live segment is the writer's.
             open.delete(join(dir, names.at(-1) ?? ''));
             ready = finished.every((path) => open.has(path)) || open.size >= holdFiles;
