@@ -49,6 +49,22 @@ export interface ReplicaSnapshot {
   lastReload: ReloadResult | undefined;
   counts: SurfaceCounts | undefined;
   lastError: string | undefined;
+  /** Calls the gateway forwarded to this replica: in flight now, and finished since it started. */
+  calls?: { inFlight: number; served: number } | undefined;
+  /** isolation "session": the downstream gateway session this instance is dedicated to. */
+  session?: string | undefined;
+}
+
+/** The gateway of `mcpx dev`, when it runs. */
+export interface GatewaySnapshot {
+  /** The aggregate endpoint, e.g. http://127.0.0.1:7330/mcp. */
+  url: string;
+  /** Whether `/mcp` and `/servers/*` require the bearer token of .mcpx/gateway-token. */
+  auth: boolean;
+  /** Downstream MCP sessions open now. */
+  sessions: number;
+  /** Tools, resources and prompts in the aggregate now. */
+  counts: { tools: number; resources: number; prompts: number };
 }
 
 export interface ClusterSnapshot {
@@ -58,4 +74,6 @@ export interface ClusterSnapshot {
   pid: number;
   startedAt: string;
   replicas: ReplicaSnapshot[];
+  /** Absent with --no-gateway (and from an mcpx dev older than the gateway). */
+  gateway?: GatewaySnapshot | undefined;
 }
