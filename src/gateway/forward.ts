@@ -1,5 +1,6 @@
 import { ErrorCode, McpError, ResultSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
 import type { Clock } from '../clock.js';
+import { passOn } from './errors.js';
 import { replicaLabel } from '../logs/event.js';
 import type { Upstream } from '../server/upstream.js';
 import type { Replica } from '../supervisor/replica.js';
@@ -110,9 +111,9 @@ export async function forward(
         record('cancelled');
         throw error;
       }
-      if (answeredByServer(error)) {
+      if (error instanceof McpError && answeredByServer(error)) {
         record('error', errorText(error));
-        throw error;
+        throw passOn(error);
       }
       const why = `${replicaLabel(server, replica.replica, 2)} ended while the call was in flight (${lostReason(instance, error)})`;
       if (options.retryable) {
@@ -129,8 +130,8 @@ export async function forward(
 }
 
 /** A JSON-RPC error the server sent (pass it on), not the connection failing under the call. */
-function answeredByServer(error: unknown): boolean {
-  return error instanceof McpError && error.code !== (ErrorCode.ConnectionClosed as number);
+function answeredByServer(error: McpError): boolean {
+  return error.code !== (ErrorCode.ConnectionClosed as number);
 }
 
 function lostReason(

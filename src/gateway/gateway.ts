@@ -1,6 +1,5 @@
 import {
   ErrorCode,
-  McpError,
   ResultSchema,
   type LoggingMessageNotification,
   type Result,
@@ -15,15 +14,9 @@ import { type Balance, RoundRobin, leastOutstanding } from './balancer.js';
 import type { CallContext, DownstreamSession, View } from './downstream.js';
 import { type CallRecord, Unavailable, errorText, forward } from './forward.js';
 import type { GatewayCore } from './handlers.js';
-import {
-  type Cluster,
-  Membership,
-  type ReadyReplica,
-  isolationOf,
-  prefixOf,
-  readyReplicas,
-} from './members.js';
+import { type Cluster, Membership, type ReadyReplica, readyReplicas } from './members.js';
 import { splitName } from './names.js';
+import { rpcError } from './errors.js';
 
 /** The supervisor as the gateway uses it: the cluster, and instances dedicated to one session. */
 export interface GatewayCluster extends Cluster {
@@ -149,7 +142,7 @@ export class Gateway implements GatewayCore {
     if (parts === undefined) return undefined;
     // By the name, not by what was listed: a client may call a name it cached before a restart.
     for (const [server, config] of servers) {
-      if (prefixOf(config) !== parts.prefix) continue;
+      if (config.prefix !== parts.prefix) continue;
       if (view.servers !== undefined && !view.servers.includes(server)) return undefined;
       if (!this.options.cluster.replicas.some((r) => r.server === server)) return undefined;
       return { server, name: parts.name };
@@ -186,7 +179,7 @@ export class Gateway implements GatewayCore {
     exclude: ReadonlySet<Replica>,
   ): Promise<ReadyReplica | { unavailable: string }> {
     const config = this.options.cluster.servers.get(server);
-    if (config !== undefined && isolationOf(config) === 'session') {
+    if (config !== undefined && config.isolation === 'session') {
       const replica = await this.#isolated(session, server);
       if ('unavailable' in replica) return replica;
       const ready = readyReplicas(this.options.cluster, server, session.id).find(
@@ -279,9 +272,14 @@ export class Gateway implements GatewayCore {
     this.options.onEvent({
       stream: 'mcpx',
       level: failed ? 'warning' : 'info',
-      msg: `${call.method} ${call.name} -> ${replicaLabel(call.server, call.replica, 2)} ${call.outcome} in ${call.durationMs} ms (session ${short(call.session)})${call.error === undefined ? '' : `: ${call.error}`}`,
+      msg: `${call.method} ${call.name} -> ${this.#label(call.server, call.replica)} ${call.outcome} in ${call.durationMs} ms (session ${short(call.session)})${call.error === undefined ? '' : `: ${call.error}`}`,
       data: call,
     });
+  }
+
+  #label(server: string, replica: number): string {
+    const count = this.options.cluster.replicas.filter((r) => r.server === server).length;
+    return replicaLabel(server, replica, count);
   }
 
   /** Where one instance's requests and notifications for its client go. */
@@ -316,16 +314,16 @@ export class Gateway implements GatewayCore {
       session = inFlight[0]?.[0];
       call = inFlight[0]?.[1].values().next().value;
     } else {
-      throw new McpError(
+      throw rpcError(
         ErrorCode.InternalError,
         `${server} sent ${request.method}, which mcpx must pass to the MCP client whose call caused it, but ${inFlight.length === 0 ? 'no client has a call in flight' : `${inFlight.length} clients have calls in flight`} on this instance, so mcpx cannot tell which. Set "isolation": "session" on ${server} in mcpx.json: each client session then gets its own instance`,
       );
     }
     if (session === undefined)
-      throw new McpError(ErrorCode.InternalError, `the client session of this instance has ended`);
+      throw rpcError(ErrorCode.InternalError, `the client session of this instance has ended`);
     const capability = CAPABILITY[request.method];
     if (capability !== undefined && !session.supports(capability))
-      throw new McpError(
+      throw rpcError(
         ErrorCode.InvalidRequest,
         `the MCP client of this session does not support ${capability} (it did not declare it in initialize)`,
       );

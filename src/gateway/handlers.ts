@@ -8,7 +8,6 @@ import {
   ListResourceTemplatesRequestSchema,
   ListResourcesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
   type Result,
   SetLevelRequestSchema,
@@ -16,6 +15,7 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { closest } from '../closest.js';
+import { rpcError } from './errors.js';
 import type { Aggregate } from './aggregate.js';
 import type { CallContext, DownstreamSession, View } from './downstream.js';
 import { Unavailable } from './forward.js';
@@ -58,7 +58,7 @@ export function serveSession(session: DownstreamSession, core: GatewayCore): voi
     const a = agg();
     const names = (kind === 'tool' ? a.tools : a.prompts).map((p) => p.name);
     const near = closest(name, names);
-    throw new McpError(
+    throw rpcError(
       ErrorCode.InvalidParams,
       `Unknown ${kind} "${name}"${view.prefixed ? ` (${kind}s here are named <server>__<${kind}>)` : ''}${near === undefined ? '' : `; did you mean "${near}"?`}`,
     );
@@ -88,7 +88,7 @@ export function serveSession(session: DownstreamSession, core: GatewayCore): voi
     try {
       return await work();
     } catch (error) {
-      if (error instanceof Unavailable) throw new McpError(ErrorCode.InternalError, error.message);
+      if (error instanceof Unavailable) throw rpcError(ErrorCode.InternalError, error.message);
       throw error;
     }
   };
@@ -111,7 +111,7 @@ export function serveSession(session: DownstreamSession, core: GatewayCore): voi
     const found = agg().routeUri(uri);
     if (found === undefined)
       // -32002: the spec's "resource not found".
-      throw new McpError(-32002, `Resource not found: no server of this endpoint has ${uri}`);
+      throw rpcError(-32002, `Resource not found: no server of this endpoint has ${uri}`);
     return found;
   };
 

@@ -14,15 +14,6 @@ export interface Cluster {
   readonly replicas: readonly Replica[];
 }
 
-/** The gateway's prefix of a server: `gateway.prefix` in mcpx.json, or its name. */
-export function prefixOf(config: ServerConfig): string {
-  return (config as { prefix?: string }).prefix ?? config.name;
-}
-
-export function isolationOf(config: ServerConfig): 'shared' | 'session' {
-  return (config as { isolation?: 'shared' | 'session' }).isolation ?? 'shared';
-}
-
 /** A replica that can take calls now, with the instance that would. */
 export interface ReadyReplica {
   replica: Replica;
@@ -83,7 +74,7 @@ export class Membership {
           if (now - last.downSince < DOWN_GRACE_MS) raw = last.raw;
         }
       }
-      if (raw !== undefined) members.push({ server: name, prefix: prefixOf(config), raw });
+      if (raw !== undefined) members.push({ server: name, prefix: config.prefix, raw });
     }
     return members;
   }
