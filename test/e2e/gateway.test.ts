@@ -1,0 +1,164 @@
+// The gateway of a real `mcpx dev` with real server processes: what it prints, its endpoints and
+// views, its log events, isolation "session", and a port that is taken.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/logs/event.js';
+import { mcpx } from '../helpers/cli.js';
+import { type DevProcess, startDevProcess } from '../helpers/dev-process.js';
+import { until } from '../helpers/until.js';
+import {
+  fixture,
+  fixtureWorkspace,
+  readySnapshot,
+  removeWorkspaces,
+  statusOf,
+} from '../helpers/workspace.js';
+
+describe('the gateway of mcpx dev', () => {
+  let dir: string;
+  let dev: DevProcess;
+  let url: string;
+  let token: string;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    dir = await fixtureWorkspace({
+      one: { command: 'node', args: [fixture('good-stdio')] },
+      two: {
+        command: 'node',
+        args: [fixture('good-stdio')],
+        gateway: { prefix: 't2' },
+        isolation: 'session',
+      },
+    });
+    dev = startDevProcess(dir, ['--no-watch']);
+    const line = await dev.waitFor(/gateway http:\/\/127\.0\.0\.1:\d+\/mcp/, 60_000);
+    expect(line).toMatch(/gateway (\S+) — 4 tools, 2 resources, 0 prompts from 2 servers$/);
+    url = /gateway (\S+)/.exec(line)![1]!;
+    token = (await readFile(join(dir, '.mcpx', 'gateway-token'), 'utf8')).trim();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const client of clients) await client.close();
+    dev.child.kill('SIGTERM');
+    await dev.exited;
+    await removeWorkspaces();
+  });
+
+  async function connect(
+    path = '/mcp',
+  ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+    const client = new Client({ name: 'test', version: '1' });
+    const transport = new StreamableHTTPClientTransport(new URL(path, url), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    });
+    await client.connect(transport);
+    clients.push(client);
+    return { client, transport };
+  }
+
+  it('serves every server prefixed, resources that collide rewritten, and logs each call', async () => {
+    const { client, transport } = await connect();
+    const tools = (await client.listTools()).tools.map((t) => t.name).sort();
+    expect(tools).toEqual(['one__add', 'one__echo', 't2__add', 't2__echo']);
+    // Both servers list fixture://version: each is served under its own, stable URI.
+    const uris = (await client.listResources()).resources.map((r) => r.uri).sort();
+    expect(uris).toEqual([
+      'mcpx://one/fixture%3A%2F%2Fversion',
+      'mcpx://t2/fixture%3A%2F%2Fversion',
+    ]);
+    const read = await client.readResource({ uri: 'mcpx://one/fixture%3A%2F%2Fversion' });
+    expect(read.contents[0]).toMatchObject({
+      uri: 'mcpx://one/fixture%3A%2F%2Fversion',
+      text: '1',
+    });
+    const sum = await client.callTool({ name: 'one__add', arguments: { a: 2, b: 3 } });
+    expect(sum.content).toEqual([{ type: 'text', text: '5' }]);
+
+    let events: LogEvent[] = [];
+    await until(
+      'the call in the log store',
+      () => events.some((e) => (e.data as { name?: string } | undefined)?.name === 'add'),
+      { timeoutMs: 20_000, everyMs: 200 },
+      async () => {
+        const logs = await mcpx(['logs', '--server', 'gateway', '--json'], { cwd: dir });
+        events = logs.stdout
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as LogEvent);
+      },
+    );
+    const call = events.find((e) => (e.data as { name?: string }).name === 'add');
+    expect(call).toMatchObject({
+      server: 'gateway',
+      data: {
+        session: transport.sessionId,
+        server: 'one',
+        replica: 0,
+        method: 'tools/call',
+        name: 'add',
+        outcome: 'ok',
+      },
+    });
+    expect(call?.msg).toMatch(/^tools\/call add -> one ok in \d+ ms \(session \w{8}\)$/);
+  });
+
+  it('serves one server with its own names, and a chosen few prefixed', async () => {
+    const one = await connect('/servers/one/mcp');
+    expect((await one.client.listTools()).tools.map((t) => t.name).sort()).toEqual(['add', 'echo']);
+    expect((await one.client.listResources()).resources.map((r) => r.uri)).toEqual([
+      'fixture://version',
+    ]);
+    const some = await connect('/mcp?servers=two');
+    expect((await some.client.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      't2__add',
+      't2__echo',
+    ]);
+    const unknown = await fetch(new URL('/servers/nope/mcp', url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(unknown.status).toBe(404);
+    const body = (await unknown.json()) as { error: { message: string } };
+    expect(body.error.message).toBe('No server named "nope" in this workspace; it has one, two');
+  });
+
+  it('gives a session its own instance of an isolation "session" server, and stops it with the session', async () => {
+    const { client, transport } = await connect();
+    const echo = await client.callTool({ name: 't2__echo', arguments: { text: 'mine' } });
+    expect(echo.content).toEqual([{ type: 'text', text: 'mine' }]);
+    const status = await statusOf(dir);
+    const id = transport.sessionId;
+    const own = status?.replicas.find((r) => r.session === id);
+    expect(own).toMatchObject({ server: 'two', state: 'ready', calls: { inFlight: 0, served: 1 } });
+    expect(status?.gateway).toMatchObject({ url, auth: true });
+    await transport.terminateSession();
+    let replicas = status?.replicas ?? [];
+    await until(
+      'its instance stopped',
+      () => !replicas.some((r) => r.session === id),
+      { timeoutMs: 30_000, everyMs: 200 },
+      async () => {
+        replicas = (await statusOf(dir))?.replicas ?? replicas;
+      },
+    );
+    await readySnapshot(dir, 2);
+  }, 60_000);
+
+  it('refuses a port in use with exit 2, naming the flag', async () => {
+    const other = await fixtureWorkspace({
+      one: { command: 'node', args: [fixture('good-stdio')] },
+    });
+    const port = new URL(url).port;
+    const result = await mcpx(['dev', '--no-watch', '--gateway-port', port], { cwd: other });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(
+      `The gateway cannot listen on 127.0.0.1:${port}: the port is in use`,
+    );
+    expect(result.stderr).toMatch(/--gateway-port/);
+  });
+});
