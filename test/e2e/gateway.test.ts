@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/logs/event.js';
@@ -33,10 +34,11 @@ describe('the gateway of mcpx dev', () => {
         gateway: { prefix: 't2' },
         isolation: 'session',
       },
+      grows: { command: 'node', args: [fixture('grows')] },
     });
     dev = startDevProcess(dir, ['--no-watch']);
     const line = await dev.waitFor(/gateway http:\/\/127\.0\.0\.1:\d+\/mcp/, 60_000);
-    expect(line).toMatch(/gateway (\S+) — 4 tools, 2 resources, 0 prompts from 2 servers$/);
+    expect(line).toMatch(/gateway (\S+) — 7 tools, 3 resources, 0 prompts from 3 servers$/);
     url = /gateway (\S+)/.exec(line)![1]!;
     token = (await readFile(join(dir, '.mcpx', 'gateway-token'), 'utf8')).trim();
   }, 120_000);
@@ -48,25 +50,43 @@ describe('the gateway of mcpx dev', () => {
     await removeWorkspaces();
   });
 
-  async function connect(
-    path = '/mcp',
-  ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  async function connect(path = '/mcp'): Promise<{
+    client: Client;
+    transport: StreamableHTTPClientTransport;
+    /** Whether the client's GET stream (where notifications outside calls go) is open. */
+    listening: () => boolean;
+  }> {
     const client = new Client({ name: 'test', version: '1' });
+    let listening = false;
     const transport = new StreamableHTTPClientTransport(new URL(path, url), {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (init?.method === 'GET' && response.ok) listening = true;
+        return response;
+      },
     });
     await client.connect(transport);
     clients.push(client);
-    return { client, transport };
+    return { client, transport, listening: () => listening };
   }
 
   it('serves every server prefixed, resources that collide rewritten, and logs each call', async () => {
     const { client, transport } = await connect();
     const tools = (await client.listTools()).tools.map((t) => t.name).sort();
-    expect(tools).toEqual(['one__add', 'one__echo', 't2__add', 't2__echo']);
-    // Both servers list fixture://version: each is served under its own, stable URI.
+    expect(tools).toEqual([
+      'grows__add',
+      'grows__echo',
+      'grows__grow',
+      'one__add',
+      'one__echo',
+      't2__add',
+      't2__echo',
+    ]);
+    // Three servers list fixture://version: each is served under its own, stable URI.
     const uris = (await client.listResources()).resources.map((r) => r.uri).sort();
     expect(uris).toEqual([
+      'mcpx://grows/fixture%3A%2F%2Fversion',
       'mcpx://one/fixture%3A%2F%2Fversion',
       'mcpx://t2/fixture%3A%2F%2Fversion',
     ]);
@@ -106,6 +126,22 @@ describe('the gateway of mcpx dev', () => {
     expect(call?.msg).toMatch(/^tools\/call add -> one ok in \d+ ms \(session \w{8}\)$/);
   });
 
+  it('follows a server whose own list changes, and tells clients', async () => {
+    const { client, listening } = await connect();
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    // Notifications outside a call ride the client's GET stream, opened after initialize: a change
+    // before it is open would reach no one.
+    await until('the client stream', listening, { timeoutMs: 20_000 });
+    const grown = await client.callTool({ name: 'grows__grow', arguments: {} });
+    expect(grown.content).toEqual([{ type: 'text', text: 'grown_1' }]);
+    await until('tools/list_changed', () => changed === 1, { timeoutMs: 20_000 });
+    const tools = (await client.listTools()).tools.map((t) => t.name);
+    expect(tools).toContain('grows__grown_1');
+    const call = await client.callTool({ name: 'grows__grown_1', arguments: {} });
+    expect(call.content).toEqual([{ type: 'text', text: 'grown 1' }]);
+  });
+
   it('serves one server with its own names, and a chosen few prefixed', async () => {
     const one = await connect('/servers/one/mcp');
     expect((await one.client.listTools()).tools.map((t) => t.name).sort()).toEqual(['add', 'echo']);
@@ -124,7 +160,9 @@ describe('the gateway of mcpx dev', () => {
     });
     expect(unknown.status).toBe(404);
     const body = (await unknown.json()) as { error: { message: string } };
-    expect(body.error.message).toBe('No server named "nope" in this workspace; it has one, two');
+    expect(body.error.message).toBe(
+      'No server named "nope" in this workspace; it has one, two, grows',
+    );
   });
 
   it('gives a session its own instance of an isolation "session" server, and stops it with the session', async () => {
@@ -146,7 +184,7 @@ describe('the gateway of mcpx dev', () => {
         replicas = (await statusOf(dir))?.replicas ?? replicas;
       },
     );
-    await readySnapshot(dir, 2);
+    await readySnapshot(dir, 3);
   }, 60_000);
 
   it('refuses a port in use with exit 2, naming the flag', async () => {
