@@ -200,3 +200,35 @@ describe('the gateway of mcpx dev', () => {
     expect(result.stderr).toMatch(/--gateway-port/);
   });
 });
+
+describe('a gateway whose every server is down', () => {
+  it('still answers initialize, lists nothing, and says why a call fails', async () => {
+    const dir = await fixtureWorkspace({
+      broken: { command: 'node', args: [fixture('crash-at-start')] },
+    });
+    const dev = startDevProcess(dir, ['--no-watch']);
+    try {
+      const line = await dev.waitFor(/gateway http:\/\/127\.0\.0\.1:\d+\/mcp/, 60_000);
+      expect(line).toMatch(/— 0 tools, 0 resources, 0 prompts from 0 servers$/);
+      const url = /gateway (\S+)/.exec(line)![1]!;
+      const token = (await readFile(join(dir, '.mcpx', 'gateway-token'), 'utf8')).trim();
+      const client = new Client({ name: 'test', version: '1' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
+      expect((await client.listTools()).tools).toEqual([]);
+      const call = await client.callTool({ name: 'broken__anything', arguments: {} });
+      expect(call.isError).toBe(true);
+      expect(JSON.stringify(call.content)).toMatch(
+        /broken has no ready instance to take the call: broken: (backoff|crashed) \(.*cannot open database/,
+      );
+      await client.close();
+    } finally {
+      dev.child.kill('SIGTERM');
+      await dev.exited;
+      await removeWorkspaces();
+    }
+  }, 120_000);
+});
