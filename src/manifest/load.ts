@@ -191,7 +191,7 @@ function describeIssue(
       return [
         {
           ...at(path),
-          message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, found ${show(found)}`,
+          message: `expected ${oneOf(issue.values.map((v) => JSON.stringify(v)))}, found ${show(found)}`,
         },
       ];
     case 'too_small':
@@ -268,4 +268,11 @@ export function manifestError(file: string, problems: readonly ManifestProblem[]
   return new McpxError(`${name} has ${count}:\n${lines.join('\n')}`, {
     hint: 'fix the fields named above; with "$schema" set, your editor checks the file as you type',
   });
+}
+
+/** `"a" or "b"`; `"a", "b" or "c"`. */
+function oneOf(values: string[]): string {
+  return values.length < 3
+    ? values.join(' or ')
+    : `${values.slice(0, -1).join(', ')} or ${values.at(-1) ?? ''}`;
 }

@@ -16,6 +16,21 @@ export const MANIFEST_FILE = 'mcpx.json';
 
 export const DEFAULT_HEALTH = { interval: 5000, timeout: 2000, failures: 3 } as const;
 export const DEFAULT_HTTP_PATH = '/mcp';
+/** Where the 2024-11-05 HTTP+SSE servers (server-everything's `sse` mode, many older ones) listen. */
+export const DEFAULT_SSE_PATH = '/sse';
+
+/** How mcpx talks to a server, as the manifest may spell it; `streamableHttp` is `http` (1mcp's name). */
+export const TRANSPORT_NAMES = ['stdio', 'http', 'streamableHttp', 'sse'] as const;
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
+/** A transport once its aliases are resolved. */
+export type Transport = 'stdio' | 'http' | 'sse';
+
+export function normaliseTransport(name: TransportName): Transport {
+  return name === 'streamableHttp' ? 'http' : name;
+}
+
+const SSE_DEPRECATED =
+  '"sse" is the HTTP+SSE transport of protocol 2024-11-05, deprecated since 2025-03-26: use "http" (Streamable HTTP) for servers that offer it';
 
 export const HealthSchema = z
   .strictObject({
@@ -201,14 +216,14 @@ export const ServerEntrySchema = z
       .optional()
       .describe('HTTP headers sent to `url` (values expand `${NAME}` like `env`).'),
     type: z
-      .enum(['stdio', 'http'])
+      .enum(TRANSPORT_NAMES)
       .optional()
       .describe('Transport, as Claude Code and VS Code spell it; same as `transport`.'),
     transport: z
-      .enum(['stdio', 'http'])
+      .enum(TRANSPORT_NAMES)
       .optional()
       .describe(
-        'How mcpx talks to the server: stdio or Streamable HTTP (default: stdio for `command`, http for `url`).',
+        `How mcpx talks to the server: "stdio", "http" (Streamable HTTP; "streamableHttp" is the same) or "sse". ${SSE_DEPRECATED}; mcpx still runs "sse" servers, and the gateway serves old SSE clients at /sse. Default: stdio for \`command\`; for \`url\`, Streamable HTTP first and SSE when that answers 400, 404 or 405.`,
       ),
     role: z
       .string()
@@ -236,7 +251,9 @@ export const ServerEntrySchema = z
       .string()
       .regex(/^\/[^\s?#]*$/, 'a URL path starting with "/"')
       .optional()
-      .describe(`Endpoint path of an HTTP server that mcpx starts (default ${DEFAULT_HTTP_PATH}).`),
+      .describe(
+        `Endpoint path of an HTTP or SSE server that mcpx starts (default ${DEFAULT_HTTP_PATH}, or ${DEFAULT_SSE_PATH} for "sse").`,
+      ),
     startTimeout: TimeoutMs.describe(
       'Milliseconds from spawn to ready (initialize done, primitives listed) in `mcpx dev` and `mcpx smoke` (default 30000); `smoke.startTimeout` overrides it for smoke.',
     ),
@@ -267,7 +284,7 @@ export const ServerEntrySchema = z
     if (
       entry.type !== undefined &&
       entry.transport !== undefined &&
-      entry.type !== entry.transport
+      normaliseTransport(entry.type) !== normaliseTransport(entry.transport)
     ) {
       ctx.addIssue({
         code: 'custom',
@@ -275,7 +292,8 @@ export const ServerEntrySchema = z
         message: `"type" says ${entry.type} but "transport" says ${entry.transport}`,
       });
     }
-    const transport = entry.transport ?? entry.type;
+    const written = entry.transport ?? entry.type;
+    const transport = written === undefined ? undefined : normaliseTransport(written);
     if (entry.url !== undefined && transport === 'stdio') {
       ctx.addIssue({
         code: 'custom',
@@ -294,13 +312,13 @@ export const ServerEntrySchema = z
         }
       }
     }
-    if (transport !== 'http') {
+    if (transport !== 'http' && transport !== 'sse') {
       for (const key of ['port', 'path', 'headers'] as const) {
         if (entry[key] !== undefined && entry.url === undefined) {
           ctx.addIssue({
             code: 'custom',
             path: [key],
-            message: `"${key}" applies only to an http server; set "transport": "http" or remove it`,
+            message: `"${key}" applies only to an http or sse server; set "transport": "http" or remove it`,
           });
         }
       }

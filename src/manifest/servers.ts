@@ -3,9 +3,12 @@ import type { ResolvedRole } from './roles.js';
 import {
   DEFAULT_HEALTH,
   DEFAULT_HTTP_PATH,
+  DEFAULT_SSE_PATH,
   type Isolation,
   type Manifest,
   type ServerEntry,
+  type Transport,
+  normaliseTransport,
 } from './schema.js';
 
 /** A server's whole start (spawn, initialize, list) in `mcpx dev` and `mcpx smoke`, by default. */
@@ -19,7 +22,8 @@ interface CommonConfig {
   entry: ServerEntry;
   /** The definition of the role the entry names. */
   role: ResolvedRole | undefined;
-  transport: 'stdio' | 'http';
+  /** `streamableHttp` is `http`; a `url` without a type is `http`, with `detect` set. */
+  transport: Transport;
   disabled: boolean;
   /** Instances `mcpx dev` runs. */
   replicas: number;
@@ -43,7 +47,7 @@ export interface LocalServerConfig extends CommonConfig {
   cwd: string;
   /** What `mcpx dev` watches to reload it: its folder (or the root) with the globs; none when the entry names neither. */
   watch: { root: string; globs: string[] | undefined } | undefined;
-  /** For an http server: the fixed port (undefined: a free one each start) and the endpoint path. */
+  /** For an http or sse server: the fixed port (undefined: a free one each start) and the endpoint path. */
   http: { port: number | undefined; path: string } | undefined;
 }
 
@@ -53,6 +57,11 @@ export interface RemoteServerConfig extends CommonConfig {
   url: string;
   /** Headers as written; `${NAME}` expands when a connection is made. */
   headers: Record<string, string>;
+  /**
+   * No transport written: Streamable HTTP is tried first and, when it answers 400, 404 or 405,
+   * the legacy HTTP+SSE transport (the spec's backwards-compatibility rule).
+   */
+  detect: boolean;
 }
 
 /** One manifest entry with every default applied and every path resolved, once, at load. */
@@ -81,7 +90,13 @@ export function serverConfig(
   entry: ServerEntry,
   roles: ReadonlyMap<string, ResolvedRole>,
 ): ServerConfig {
-  const transport = entry.transport ?? entry.type ?? (entry.url === undefined ? 'stdio' : 'http');
+  const written = entry.transport ?? entry.type;
+  const transport =
+    written === undefined
+      ? entry.url === undefined
+        ? 'stdio'
+        : 'http'
+      : normaliseTransport(written);
   const startTimeout = entry.startTimeout ?? DEFAULT_START_TIMEOUT;
   const common: CommonConfig = {
     name,
@@ -100,7 +115,13 @@ export function serverConfig(
     isolation: entry.isolation ?? 'shared',
   };
   if (entry.url !== undefined) {
-    return { ...common, remote: true, url: entry.url, headers: entry.headers ?? {} };
+    return {
+      ...common,
+      remote: true,
+      url: entry.url,
+      headers: entry.headers ?? {},
+      detect: written === undefined,
+    };
   }
   const cwd = resolve(root, entry.cwd ?? '.');
   return {
@@ -115,8 +136,11 @@ export function serverConfig(
         ? undefined
         : { root: cwd, globs: entry.watch },
     http:
-      transport === 'http'
-        ? { port: entry.port, path: entry.path ?? DEFAULT_HTTP_PATH }
-        : undefined,
+      transport === 'stdio'
+        ? undefined
+        : {
+            port: entry.port,
+            path: entry.path ?? (transport === 'sse' ? DEFAULT_SSE_PATH : DEFAULT_HTTP_PATH),
+          },
   };
 }

@@ -1,8 +1,9 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { parseStderrLine } from '../logs/parse-line.js';
 import { type Clock, sleep, systemClock } from '../clock.js';
-import { describeConnectError } from './connect-error.js';
+import { type Attempt, describeAttempts, describeConnectError } from './connect-error.js';
 import { portNotOwned, portTaken, waitForPort } from './port-owner.js';
 import {
   type ExitInfo,
@@ -25,7 +26,7 @@ import { stdoutAdvice } from './stdout-advice.js';
 export interface InstanceSpec {
   server: string;
   replica: number;
-  transport: 'stdio' | 'http';
+  transport: 'stdio' | 'http' | 'sse';
   /** Absent for a server given by `url`, which mcpx connects to but does not start. */
   launch?: Launch;
   /** HTTP: the port the server is told to use (PORT) or the port in `url`. */
@@ -33,6 +34,11 @@ export interface InstanceSpec {
   /** HTTP: the endpoint URL. */
   url?: string;
   headers?: Record<string, string>;
+  /**
+   * A `url` with no transport written: Streamable HTTP first, then legacy SSE when that answers
+   * 400, 404 or 405, as the spec's backwards-compatibility section says.
+   */
+  detect?: boolean;
   /** Start to ready, at most: spawn, port, initialize and the caller's preparation together. */
   startTimeout: number;
   /** Each MCP request once it is ready, at most. */
@@ -96,6 +102,8 @@ export class ServerInstance {
   readonly session: McpSession;
   /** Lines on a stdio server's stdout that were not JSON-RPC (the first 100). */
   readonly stdoutPollution: string[] = [];
+  /** HTTP: each transport tried while connecting, and what answered that was not MCP. */
+  readonly attempts: Attempt[] = [];
   #phase: StartPhase = 'spawn';
   #stopped: Promise<LadderStep> | undefined;
 
@@ -124,6 +132,11 @@ export class ServerInstance {
 
   get port(): number | undefined {
     return this.spec.port;
+  }
+
+  /** The transport the session runs over: for a `url` with none written, the one that answered. */
+  get transport(): 'stdio' | 'http' | 'sse' {
+    return this.attempts.at(-1)?.transport ?? this.spec.transport;
   }
 
   get marker(): string | undefined {
@@ -165,8 +178,9 @@ export class ServerInstance {
         throw new StartError(await instance.#exitedEarly(exit), exit, instance.stderrTail);
       });
       const timedOut = sleep(clock, spec.startTimeout, abort.signal).then(() => {
+        const answered = describeAttempts(instance.attempts, spec.url);
         throw new StartError(
-          `${PHASE_TEXT[instance.#phase](spec)} within ${spec.startTimeout} ms (the start timeout)`,
+          `${PHASE_TEXT[instance.#phase](spec)} within ${spec.startTimeout} ms (the start timeout)${answered === undefined ? '' : `; ${answered}`}`,
           undefined,
           instance.stderrTail,
         );
@@ -215,8 +229,8 @@ export class ServerInstance {
     const message =
       exit !== undefined
         ? await this.#exitedEarly(exit)
-        : process === undefined
-          ? describeConnectError(error, spec.url)
+        : process === undefined || this.attempts.length > 0
+          ? describeConnectError(error, spec.url, this.attempts)
           : error instanceof Error
             ? error.message
             : String(error);
@@ -240,27 +254,58 @@ export class ServerInstance {
 
   async #connect<T>(signal: AbortSignal, prepare: (session: McpSession) => Promise<T>): Promise<T> {
     const { spec, process, session } = this;
-    let transport: Transport;
     if (spec.transport === 'stdio') {
       if (process === undefined) throw new Error('a stdio server needs a command');
-      transport = stdioClientTransport(process, (line) => this.#polluted(line));
+      this.#phase = 'initialize';
+      await this.#initialize(stdioClientTransport(process, (line) => this.#polluted(line)));
     } else {
       if (spec.url === undefined) throw new Error('an http server needs a url');
       if (process !== undefined && spec.port !== undefined) {
         this.#phase = 'port';
         await waitForPort(spec.port, signal, this.deps.clock ?? systemClock);
       }
-      transport = httpClientTransport(spec.url, spec.headers);
+      this.#phase = 'initialize';
+      await this.#connectHttp(spec.url);
+      if (process !== undefined && spec.port !== undefined)
+        await checkPortOwner(process, spec.port, this.stderrTail);
     }
-    // The start timeout bounds the whole start (start() races it): a server that needs longer
-    // than one request's timeout to initialize (an npx download, heavy imports, a JVM) must not
-    // fail at the request timeout first.
-    this.#phase = 'initialize';
-    await session.initialize(transport, spec.startTimeout);
-    if (process !== undefined && spec.transport === 'http' && spec.port !== undefined)
-      await checkPortOwner(process, spec.port, this.stderrTail);
     this.#phase = 'prepare';
     return prepare(session);
+  }
+
+  // The start timeout bounds the whole start (start() races it): a server that needs longer than
+  // one request's timeout to initialize (an npx download, heavy imports, a JVM) must not fail at
+  // the request timeout first.
+  #initialize(transport: Transport): Promise<void> {
+    return this.session.initialize(transport, this.spec.startTimeout);
+  }
+
+  /** Streamable HTTP or SSE as the spec says; with `detect`, SSE when HTTP says it is not there. */
+  async #connectHttp(url: string): Promise<void> {
+    const { spec } = this;
+    const kinds: ('http' | 'sse')[] = spec.detect
+      ? ['http', 'sse']
+      : [spec.transport === 'sse' ? 'sse' : 'http'];
+    for (const kind of kinds) {
+      const attempt: Attempt = { transport: kind, answers: [] };
+      this.attempts.push(attempt);
+      const transport = httpClientTransport(kind, url, spec.headers, (answer) =>
+        attempt.answers.push(answer),
+      );
+      try {
+        await this.#initialize(transport);
+      } catch (error) {
+        const fallback =
+          kind === 'http' &&
+          kinds.includes('sse') &&
+          error instanceof StreamableHTTPError &&
+          FALLBACK_STATUS.has(error.code ?? 0);
+        if (!fallback) throw error;
+        continue;
+      }
+      if (spec.detect) void this.deps.onEvent(detectedEvent(this.attempts, url));
+      return;
+    }
   }
 
   #polluted(line: string): void {
@@ -294,7 +339,7 @@ export class ServerInstance {
     if (process !== undefined) {
       // An HTTP server sees its client's streams as work in flight: end them first, so that it
       // can stop as soon as its stdin closes.
-      if (this.spec.transport === 'http' && process.exitInfo === undefined) await session.close();
+      if (this.spec.transport !== 'stdio' && process.exitInfo === undefined) await session.close();
       step = await process.stop(ladder);
     }
     await session.close();
@@ -307,7 +352,7 @@ export class ServerInstance {
  * to bind, and its health checks would reach the other process and pass.
  */
 async function checkPortFree(spec: InstanceSpec): Promise<void> {
-  if (spec.launch === undefined || spec.transport !== 'http' || spec.port === undefined) return;
+  if (spec.launch === undefined || spec.transport === 'stdio' || spec.port === undefined) return;
   const taken = await portTaken(spec.port);
   if (taken !== undefined) throw new StartError(taken, undefined, []);
 }
@@ -324,4 +369,20 @@ async function checkPortOwner(
   if (members === undefined) return;
   const problem = await portNotOwned(port, members);
   if (problem !== undefined) throw new StartError(problem, undefined, stderr);
+}
+
+/** What a Streamable HTTP endpoint answers when it is not one: the spec's cue to try SSE. */
+const FALLBACK_STATUS = new Set([400, 404, 405]);
+
+/** Which transport a `url` without one answered over, and why SSE if it was SSE. */
+function detectedEvent(attempts: readonly Attempt[], url: string): ServerEvent {
+  const [first, last] = [attempts[0], attempts.at(-1)];
+  if (last?.transport !== 'sse')
+    return { stream: 'mcpx', level: 'info', msg: `${url} answered over Streamable HTTP` };
+  const status = first?.answers[0]?.status;
+  return {
+    stream: 'mcpx',
+    level: 'info',
+    msg: `${url} answered over the legacy HTTP+SSE transport (Streamable HTTP got ${status ?? 'an error'}); set "type": "sse" in mcpx.json to skip the Streamable HTTP attempt`,
+  };
 }

@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
@@ -18,18 +19,28 @@ import type { LogEvent } from '../logs/event.js';
 import { type RawSurface, type Surface, listRaw, listSurface } from './surface.js';
 import type { ServerProcess } from './process.js';
 import { ChildStdioTransport } from './stdio-transport.js';
+import { type HttpAnswer, answerRecorder } from './http-answer.js';
 
 /** An event from a server, before the replica adds time, server and replica. */
 export type ServerEvent = Pick<LogEvent, 'stream' | 'level' | 'msg' | 'data'>;
 
 /**
- * The Streamable HTTP client transport to a server's endpoint. The one place it is made, so that
- * headers every request needs (the manifest's `headers`, a token) are merged in one line.
+ * The client transport to an HTTP server's endpoint: Streamable HTTP, or the legacy HTTP+SSE
+ * transport (GET the event stream, POST to the endpoint it names). The one place they are made, so
+ * that headers every request needs (the manifest's `headers`, a token) are merged in one line, and
+ * each answer that is not MCP reaches `onAnswer` (for a failed connection's message).
  */
-export function httpClientTransport(url: string, headers?: Record<string, string>): Transport {
-  return new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: headers === undefined ? undefined : { headers },
-  });
+export function httpClientTransport(
+  kind: 'http' | 'sse',
+  url: string,
+  headers?: Record<string, string>,
+  onAnswer?: (answer: HttpAnswer) => void,
+): Transport {
+  const requestInit = headers === undefined ? undefined : { headers };
+  const fetch = onAnswer === undefined ? undefined : answerRecorder(onAnswer);
+  return kind === 'sse'
+    ? new SSEClientTransport(new URL(url), { requestInit, fetch })
+    : new StreamableHTTPClientTransport(new URL(url), { requestInit, fetch });
 }
 
 /**

@@ -5,7 +5,7 @@ import { loadWorkspace } from '../manifest/load.js';
 export interface ServerSummary {
   name: string;
   role: string | undefined;
-  transport: 'stdio' | 'http';
+  transport: 'stdio' | 'http' | 'sse';
   /** How it is started (`node src/stdio.ts`) or reached (a URL). */
   launch: string;
   cwd: string | undefined;

@@ -25,7 +25,7 @@ export interface CheckResult {
 
 export interface ServerReport {
   server: string;
-  transport: 'stdio' | 'http';
+  transport: 'stdio' | 'http' | 'sse';
   role: string | undefined;
   /** From initialize. */
   serverInfo?: { name: string; version: string };

@@ -38,7 +38,7 @@ export class Replica {
   constructor(
     readonly server: string,
     readonly replica: number,
-    readonly transport: 'stdio' | 'http',
+    readonly transport: 'stdio' | 'http' | 'sse',
     readonly deps: ReplicaDeps,
   ) {
     this.#clock = deps.clock ?? systemClock;

@@ -37,7 +37,7 @@ export async function instanceSpec(input: SpecInput): Promise<InstanceSpec> {
     const headers = Object.fromEntries(
       Object.entries(server.headers).map(([k, v]) => [k, expandEnv(v, parentEnv)]),
     );
-    return { ...common, url: server.url, headers };
+    return { ...common, url: server.url, headers, detect: server.detect };
   }
   const env = serverEnvironment(server.entry, server.role, parentEnv);
   const node = server.command === 'node';
@@ -55,7 +55,7 @@ export async function instanceSpec(input: SpecInput): Promise<InstanceSpec> {
     if (input.authToken !== undefined && server.entry.env?.MCP_AUTH_TOKEN === undefined)
       env.MCP_AUTH_TOKEN = input.authToken;
   }
-  const token = server.transport === 'http' ? env.MCP_AUTH_TOKEN : undefined;
+  const token = server.transport === 'stdio' ? undefined : env.MCP_AUTH_TOKEN;
   return {
     ...common,
     port,

@@ -37,7 +37,7 @@ export interface ReplicaSnapshot {
   server: string;
   replica: number;
   state: ReplicaState;
-  transport: 'stdio' | 'http';
+  transport: 'stdio' | 'http' | 'sse';
   pid: number | undefined;
   /** HTTP servers: the port mcpx assigned (or the fixed one). */
   port: number | undefined;

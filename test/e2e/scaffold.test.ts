@@ -252,8 +252,13 @@ describe('bad input', () => {
     ],
     [
       'an unknown transport',
+      ['new', 'server', 'fresh', '-r', 'tools', '-t', 'ftp'],
+      /^Error: --transport does not take "ftp": it is one of stdio, http\.\nTry: e\.g\. `mcpx new server --transport stdio`/,
+    ],
+    [
+      'the deprecated SSE transport',
       ['new', 'server', 'fresh', '-r', 'tools', '-t', 'sse'],
-      /^Error: --transport does not take "sse": it is one of stdio, http\.\nTry: e\.g\. `mcpx new server --transport stdio`/,
+      /^Error: mcpx does not scaffold SSE servers: the HTTP\+SSE transport \(protocol 2024-11-05\) is deprecated since 2025-03-26, replaced by Streamable HTTP\.\nTry: `mcpx new server <name> --transport http`; clients that speak only SSE reach it/,
     ],
     [
       'a primitive the role forbids',
@@ -329,7 +334,7 @@ describe('bad input', () => {
       'mcpx.json:3:14  mcpServers.web.comand: unknown field "comand"; did you mean "command"?',
     );
     expect(result.stderr).toContain(
-      'mcpx.json:3:45  mcpServers.web.transport: expected "stdio" or "http", found string "grpc"',
+      'mcpx.json:3:45  mcpServers.web.transport: expected "stdio", "http", "streamableHttp" or "sse", found string "grpc"',
     );
     expect(result.stderr).toContain('Try: fix the fields named above');
     expect(await snapshotTree(broken)).toEqual(snapshot);

@@ -74,7 +74,7 @@ describe('manifest validation', () => {
       '3:24 mcpServers.web.command: expected a string, found number 42',
     ]);
     expect(problems(server('"command": "x", "transport": "grpc"'))).toEqual([
-      '3:42 mcpServers.web.transport: expected "stdio" or "http", found string "grpc"',
+      '3:42 mcpServers.web.transport: expected "stdio", "http", "streamableHttp" or "sse", found string "grpc"',
     ]);
     expect(problems(server('"command": "x", "replicas": 0'))).toEqual([
       '3:41 mcpServers.web.replicas: expected at least 1, found number 0',
@@ -94,7 +94,7 @@ describe('manifest validation', () => {
       'either "command" or "url", not both',
     );
     expect(problems(server('"command": "x", "port": 3000'))[0]).toContain(
-      '"port" applies only to an http server',
+      '"port" applies only to an http or sse server',
     );
     expect(
       problems(server('"command": "x", "transport": "http", "port": 3000, "replicas": 2'))[0],
@@ -104,6 +104,26 @@ describe('manifest validation', () => {
     );
     expect(problems(server('"command": "x", "type": "stdio", "transport": "http"'))[0]).toContain(
       '"type" says stdio but "transport" says http',
+    );
+  });
+
+  it('accepts every transport name for url entries and started servers: stdio, http, streamableHttp, sse', () => {
+    const text = JSON.stringify({
+      mcpServers: {
+        a: { url: 'http://127.0.0.1:9000/sse', type: 'sse' },
+        b: { url: 'http://127.0.0.1:9001/mcp', transport: 'streamableHttp' },
+        c: { url: 'http://127.0.0.1:9002/sse' },
+        d: { command: 'node', args: ['s.js', 'sse'], transport: 'sse', port: 3001 },
+        e: { command: 'node', type: 'sse', path: '/events' },
+        f: { command: 'node', type: 'streamableHttp', transport: 'http', path: '/rpc' },
+      },
+    });
+    expect(problems(text)).toEqual([]);
+    expect(problems(server('"url": "http://127.0.0.1/sse", "type": "stdio"'))[0]).toContain(
+      'a server given by "url" is reached over http, not stdio',
+    );
+    expect(problems(server('"command": "x", "type": "sse", "transport": "http"'))[0]).toContain(
+      '"type" says sse but "transport" says http',
     );
   });
 

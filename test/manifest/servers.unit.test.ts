@@ -95,6 +95,34 @@ describe('workspace.servers', () => {
     expect(remote).not.toHaveProperty('command');
   });
 
+  it('normalises streamableHttp to http, gives a started sse server /sse, and detects the transport of a url without one', async () => {
+    const w = await workspace({
+      mcpServers: {
+        sse: { command: 'node', args: ['s.js'], transport: 'sse' },
+        'sse-path': { command: 'node', type: 'sse', path: '/events', port: 3001 },
+        streamable: { command: 'node', type: 'streamableHttp' },
+        legacy: { url: 'http://127.0.0.1:3001/sse', type: 'sse' },
+        plain: { url: 'http://127.0.0.1:3002/mcp', transport: 'streamableHttp' },
+        unknown: { url: 'http://127.0.0.1:3003/sse' },
+      },
+    });
+    expect(w.servers.get('sse')).toMatchObject({
+      transport: 'sse',
+      http: { port: undefined, path: '/sse' },
+    });
+    expect(w.servers.get('sse-path')).toMatchObject({
+      transport: 'sse',
+      http: { port: 3001, path: '/events' },
+    });
+    expect(w.servers.get('streamable')).toMatchObject({
+      transport: 'http',
+      http: { port: undefined, path: '/mcp' },
+    });
+    expect(w.servers.get('legacy')).toMatchObject({ transport: 'sse', detect: false });
+    expect(w.servers.get('plain')).toMatchObject({ transport: 'http', detect: false });
+    expect(w.servers.get('unknown')).toMatchObject({ transport: 'http', detect: true });
+  });
+
   it('takes the gateway prefix and isolation an entry sets', async () => {
     const w = await workspace({
       mcpServers: {

@@ -144,7 +144,7 @@ describe('ServerInstance of a url server', () => {
     const error = await startError(
       ServerInstance.start(remote(port), { onEvent: () => undefined }, async () => {}),
     );
-    expect(error.message).toBe(`connection refused at 127.0.0.1:${port}`);
+    expect(error.message).toBe(`connection refused at 127.0.0.1:${port} (tried Streamable HTTP)`);
     expect(error.exit).toBeUndefined();
   });
 });

@@ -70,7 +70,7 @@ describe('Replica of a remote server', () => {
     await until('9 attempts', () => replica.snapshot().restarts >= 9, { timeoutMs: 20_000 });
     expect(replica.state).toBe('unreachable');
     expect(replica.snapshot().lastError).toBe(
-      `unreachable: connection refused at 127.0.0.1:${port}`,
+      `unreachable: connection refused at 127.0.0.1:${port} (tried Streamable HTTP)`,
     );
     const said = events.filter((e) => e.msg.startsWith('unreachable:'));
     expect(said).toHaveLength(1);

@@ -39,10 +39,19 @@ export async function start(
     const { serverInfo, protocolVersion } = instance.session;
     if (serverInfo !== undefined) report.serverInfo = serverInfo;
     if (protocolVersion !== undefined) report.protocolVersion = protocolVersion;
+    // A `url` without a transport: the report names the one that answered.
+    report.transport = instance.transport;
+    const over = spec.detect ? `, ${DETECTED[instance.transport]}` : '';
     return {
       status: 'pass',
-      message: `initialized in ${instance.readyMs} ms: ${serverInfo?.name ?? '?'} ${serverInfo?.version ?? '?'}, protocol ${protocolVersion ?? 'unknown'}`,
+      message: `initialized in ${instance.readyMs} ms: ${serverInfo?.name ?? '?'} ${serverInfo?.version ?? '?'}, protocol ${protocolVersion ?? 'unknown'}${over}`,
     };
   });
   return { result, instance: result.status === 'pass' ? instance : undefined };
 }
+
+const DETECTED = {
+  stdio: '',
+  http: 'over Streamable HTTP (detected)',
+  sse: 'over legacy HTTP+SSE (detected: Streamable HTTP was refused; set "type": "sse")',
+} as const;
