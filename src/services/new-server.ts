@@ -18,6 +18,29 @@ import { type StepResult, type StepRunner, runStepsQuietly } from './steps.js';
 export type Transport = 'stdio' | 'http';
 export const TRANSPORTS: readonly Transport[] = ['stdio', 'http'];
 
+/**
+ * `transport` as one `mcpx new server` can scaffold, or the usage error that says why not: "sse"
+ * is refused with its reason (deprecated) and what old clients can use instead.
+ */
+export function parseTransport(transport: string): Transport {
+  if ((TRANSPORTS as readonly string[]).includes(transport)) return transport as Transport;
+  if (transport.toLowerCase() === 'sse')
+    throw new McpxError(
+      'mcpx does not scaffold SSE servers: the HTTP+SSE transport (protocol 2024-11-05) is deprecated since 2025-03-26, replaced by Streamable HTTP.',
+      {
+        hint: '`mcpx new server <name> --transport http`; clients that speak only SSE reach it (and every server of the workspace) through the gateway of `mcpx dev` at http://127.0.0.1:7330/sse',
+        exitCode: ExitCode.usage,
+      },
+    );
+  throw new McpxError(
+    `--transport does not take "${transport}": it is one of ${TRANSPORTS.join(', ')}.`,
+    {
+      hint: 'e.g. `mcpx new server --transport stdio`',
+      exitCode: ExitCode.usage,
+    },
+  );
+}
+
 export interface NewServerOptions {
   /** The workspace folder, or any folder inside it. */
   dir: string;
@@ -256,11 +279,7 @@ export function checkNewServer(
       hint: `use one of ${[...workspace.roles.keys()].join(', ')}, or declare the role under "roles" in mcpx.json`,
     });
   }
-  if (!(TRANSPORTS as readonly string[]).includes(options.transport)) {
-    throw new McpxError(`Unknown transport "${options.transport}".`, {
-      hint: 'use --transport stdio (a local process) or --transport http (Streamable HTTP)',
-    });
-  }
+  parseTransport(options.transport);
   return role;
 }
 

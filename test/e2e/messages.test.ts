@@ -3,7 +3,7 @@
  * several replicas, a remote server and a Python server that prints to stdout; and how an invalid
  * flag value is reported.
  */
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,11 +84,22 @@ describe('a cluster with replicas, a remote server and a Python server', () => {
 describe('a flag value that is not one of its options', () => {
   it('is a usage error in mcpx format (exit 2), nothing created', async () => {
     const dir = await workspace({ mcpServers: {} });
+    const result = await mcpx(['new', 'server', 'weather', '--transport', 'ftp'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      'Error: --transport does not take "ftp": it is one of stdio, http.\n' +
+        'Try: e.g. `mcpx new server --transport stdio`',
+    );
+  });
+
+  it('--transport sse is refused with why (deprecated) and what old clients use instead', async () => {
+    const dir = await workspace({ mcpServers: {} });
     const result = await mcpx(['new', 'server', 'weather', '--transport', 'sse'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(
-      'Error: --transport does not take "sse": it is one of stdio, http.\n' +
-        'Try: e.g. `mcpx new server --transport stdio`',
+      'Error: mcpx does not scaffold SSE servers: the HTTP+SSE transport (protocol 2024-11-05) is deprecated since 2025-03-26, replaced by Streamable HTTP.\n' +
+        'Try: `mcpx new server <name> --transport http`; clients that speak only SSE reach it (and every server of the workspace) through the gateway of `mcpx dev` at http://127.0.0.1:7330/sse',
     );
+    expect((await readdir(dir)).sort()).toEqual(['mcpx.json', 'node_modules']);
   });
 });

@@ -6,10 +6,10 @@ import { resolveInput } from '../../cli/inputs.js';
 import { serverNameProblem } from '../../manifest/names.js';
 import {
   type NewServerResult,
-  TRANSPORTS,
   type Transport,
   newServer,
   newServerChoices,
+  parseTransport,
 } from '../../services/new-server.js';
 
 export default class NewServer extends BaseCommand {
@@ -45,10 +45,12 @@ Missing values are asked for on a terminal. Without one (or with CI set) mcpx ne
       char: 'r',
       summary: 'Role of the server: tools, resources, prompts, or one declared in mcpx.json.',
     }),
-    transport: Flags.option({
-      options: TRANSPORTS,
+    // Not an oclif option list: "sse" gets its own refusal (deprecated, and what to use instead).
+    transport: Flags.custom<Transport>({
       char: 't',
+      helpValue: '<stdio|http>',
       summary: 'How mcpx talks to it: stdio (a local process) or http (Streamable HTTP).',
+      parse: async (input) => parseTransport(input),
     })(),
     description: Flags.string({
       char: 'd',
