@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { Replica } from '../supervisor/replica.js';
 
@@ -33,13 +34,12 @@ export interface CallContext {
 }
 
 /**
- * One MCP client's session with the gateway: its own low-level SDK Server over its own Streamable
- * HTTP transport (the gateway owns the session id, so reloads and restarts behind it do not end it),
- * what it asked for (a log level, subscriptions), and its dedicated instances (isolation "session").
+ * One MCP client's session with the gateway: its own low-level SDK Server over its own transport
+ * (Streamable HTTP, see httpSession; or legacy SSE, see legacy-sse.ts), what it asked for (a log
+ * level, subscriptions), and its dedicated instances (isolation "session").
  */
-export class DownstreamSession {
+export class DownstreamSession<T extends Transport = Transport> {
   readonly server: Server;
-  readonly transport: StreamableHTTPServerTransport;
   /** Set once the client's initialize is answered. */
   id: string | undefined;
   /** Set by logging/setLevel; until then the session gets no server logs. */
@@ -58,8 +58,7 @@ export class DownstreamSession {
     readonly view: View,
     now: number,
     instructions: string,
-    onInitialized: (session: DownstreamSession) => void,
-    onClosed: (session: DownstreamSession) => void,
+    readonly transport: T,
   ) {
     this.lastSeen = now;
     this.server = new Server(
@@ -75,19 +74,34 @@ export class DownstreamSession {
         instructions,
       },
     );
-    this.transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        this.id = id;
-        onInitialized(this);
-      },
-      onsessionclosed: () => onClosed(this),
-    });
-    this.transport.onclose = () => onClosed(this);
   }
 
   /** The client declared this capability in its initialize. */
   supports(capability: 'sampling' | 'elicitation' | 'roots'): boolean {
     return this.server.getClientCapabilities()?.[capability] !== undefined;
   }
+}
+
+/**
+ * A session over Streamable HTTP. The gateway owns the session id, so reloads and restarts behind
+ * it do not end it.
+ */
+export function httpSession(
+  view: View,
+  now: number,
+  instructions: string,
+  onInitialized: (session: DownstreamSession<StreamableHTTPServerTransport>) => void,
+  onClosed: (session: DownstreamSession<StreamableHTTPServerTransport>) => void,
+): DownstreamSession<StreamableHTTPServerTransport> {
+  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    onsessioninitialized: (id) => {
+      session.id = id;
+      onInitialized(session);
+    },
+    onsessionclosed: () => onClosed(session),
+  });
+  const session = new DownstreamSession(view, now, instructions, transport);
+  transport.onclose = () => onClosed(session);
+  return session;
 }

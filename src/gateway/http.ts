@@ -4,9 +4,11 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Clock } from '../clock.js';
 import { McpxError } from '../errors.js';
 import { isLoopbackHost } from '../manifest/gateway.js';
-import { ALL_SERVERS, DownstreamSession, type View } from './downstream.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ALL_SERVERS, type DownstreamSession, type View, httpSession } from './downstream.js';
 import type { Gateway } from './gateway.js';
 import { serveSession } from './handlers.js';
+import { LegacySse } from './legacy-sse.js';
 
 /** A request body larger than this is refused (413): what the SDK's own transport allows. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -42,12 +44,16 @@ export interface GatewayServerOptions {
 export class GatewayServer {
   #url = '';
   readonly #server: Server;
-  readonly #byId = new Map<string, DownstreamSession>();
+  readonly #byId = new Map<string, DownstreamSession<StreamableHTTPServerTransport>>();
+  readonly #legacy: LegacySse;
 
   readonly #sweep: NodeJS.Timeout;
 
   private constructor(readonly options: GatewayServerOptions) {
     this.#sweep = setInterval(() => void this.#endIdle(), 60_000).unref();
+    this.#legacy = new LegacySse(options.gateway, options.clock, instructions, (s) =>
+      this.#closed(s),
+    );
     this.#server = createServer((request, response) => {
       void this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent)
@@ -112,14 +118,16 @@ export class GatewayServer {
       const ready = Object.values(servers).some((s) => s.ready > 0);
       return send(response, ready ? 200 : 503, { ready, servers });
     }
-    const view = this.#view(path, query);
+    // Old clients' SSE endpoints show what /mcp does, `?servers=` included.
+    const legacy = LegacySse.serves(path);
+    const view = this.#view(legacy ? '/mcp' : path, query);
     if (view === undefined)
       return send(
         response,
         404,
         rpcError(
           -32601,
-          `Not found: ${path}. The gateway serves /mcp, /servers/<name>/mcp, /healthz and /readyz`,
+          `Not found: ${path}. The gateway serves /mcp, /servers/<name>/mcp, /sse (legacy SSE clients), /healthz and /readyz`,
         ),
       );
     if (typeof view === 'string') return send(response, 404, rpcError(-32602, view));
@@ -135,6 +143,7 @@ export class GatewayServer {
           'www-authenticate': 'Bearer realm="mcpx"',
         },
       );
+    if (legacy) return this.#legacy.handle(request, response, path, view);
     await this.#mcp(request, response, view);
   }
 
@@ -178,7 +187,7 @@ export class GatewayServer {
         ),
       );
     if (this.#byId.size >= MAX_SESSIONS) await this.#evictIdlest();
-    const session = new DownstreamSession(
+    const session = httpSession(
       view,
       clock.now(),
       instructions(view),
