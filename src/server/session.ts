@@ -127,8 +127,13 @@ export class McpSession {
 
   /** Connects and initializes, within `timeout` ms. */
   async initialize(transport: Transport, timeout: number): Promise<void> {
+    // The SDK tells the transport the agreed version; not every transport shows it (SSE keeps it private).
+    const told = transport.setProtocolVersion?.bind(transport);
+    transport.setProtocolVersion = (version) => {
+      this.protocolVersion = version;
+      told?.(version);
+    };
     await this.client.connect(transport, { timeout });
-    this.protocolVersion = (transport as { protocolVersion?: string }).protocolVersion;
   }
 
   /** The server's name and version from initialize. */

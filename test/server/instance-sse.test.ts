@@ -2,6 +2,7 @@
 // mcpx starts, a `url` with no transport (Streamable HTTP first, SSE on 400/404/405, and an event
 // saying which answered), and failed connections that say what answered to which transport.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type InstanceSpec, ServerInstance, StartError } from '../../src/server/instance.js';
 import type { ServerEvent } from '../../src/server/session.js';
@@ -82,6 +83,8 @@ describe('ServerInstance over legacy SSE', () => {
     );
     expect(instance.transport).toBe('sse');
     expect(instance.session.serverInfo?.name).toBe('good-sse');
+    // The SSE transport keeps the agreed version to itself; the session still knows it.
+    expect(instance.session.protocolVersion).toBe(LATEST_PROTOCOL_VERSION);
     expect(Object.keys(prepared.tools).sort()).toEqual(['add', 'echo']);
     await instance.ping(5000);
     const pid = instance.pid ?? -1;
