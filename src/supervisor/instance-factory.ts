@@ -133,6 +133,9 @@ class ReplicaServer implements ReplicaInstance, Upstream {
   get pid(): number | undefined {
     return this.instance.pid;
   }
+  get transport(): 'stdio' | 'http' | 'sse' {
+    return this.instance.transport;
+  }
   get port(): number | undefined {
     return this.instance.port;
   }

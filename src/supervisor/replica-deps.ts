@@ -81,6 +81,8 @@ export interface ReplicaInstance {
   readonly calls?: CallCounter | undefined;
   /** The MCP session the gateway forwards through (absent in unit tests' fakes). */
   readonly upstream?: Upstream | undefined;
+  /** The transport its session runs over: for a `url` with none written, the one that answered. */
+  readonly transport?: 'stdio' | 'http' | 'sse' | undefined;
 }
 
 /** An event from an instance, before the supervisor adds time, server and replica. */

@@ -165,7 +165,7 @@ export class Replica {
       server: this.server,
       replica: this.replica,
       state: this.#state,
-      transport: this.transport,
+      transport: this.#current?.transport ?? this.transport,
       pid: this.#current?.pid,
       port: this.#current?.port ?? this.#port,
       readySince:

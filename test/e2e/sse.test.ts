@@ -142,6 +142,12 @@ describe('legacy SSE servers in a cluster (server-everything sse)', () => {
     ).toContain('(Streamable HTTP got 404)');
     await dev.waitFor(/evsse\s+\| ready in \d+ ms \(pid \d+, port \d+\): \d+ tools/, { after: 0 });
     await dev.waitFor(/remote\s+\| ready in \d+ ms: \d+ tools/, { after: 0 });
+    // mcpx status shows the transport each session runs over: the url's is the one that answered.
+    const transports = (await statusOf(dir))?.replicas.map((r) => [r.server, r.transport]);
+    expect(transports?.sort()).toEqual([
+      ['evsse', 'sse'],
+      ['remote', 'sse'],
+    ]);
 
     const modern = await connected(
       new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }),
