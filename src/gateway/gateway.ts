@@ -310,6 +310,12 @@ export class Gateway implements GatewayCore {
         .find(([s]) => s === session)?.[1]
         .values()
         .next().value;
+    } else if (this.options.cluster.servers.get(server)?.isolation === 'session') {
+      // The instance kept for the lists: telling the user to set what is set would mislead.
+      throw rpcError(
+        ErrorCode.InternalError,
+        `${server} sent ${request.method} from the instance mcpx runs to list what ${server} offers; with isolation "session" each client session calls an instance of its own, and no client is behind this one`,
+      );
     } else if (inFlight.length === 1) {
       session = inFlight[0]?.[0];
       call = inFlight[0]?.[1].values().next().value;

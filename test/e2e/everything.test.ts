@@ -37,6 +37,7 @@ const EVERYTHING = '2026.8.31';
 let dir: string;
 let cluster: GatewayCluster;
 let rootsAtStart: string;
+let listingRootsAtStart: string;
 const clients: Connected[] = [];
 
 beforeAll(async () => {
@@ -61,6 +62,10 @@ beforeAll(async () => {
   // stderr why that failed. Waited for before any test calls a tool: with a call in flight, the
   // request would go to that caller instead.
   rootsAtStart = await cluster.dev.waitFor(/ev\s+\| Failed to request roots from client/, {
+    after: 0,
+    timeoutMs: 20_000,
+  });
+  listingRootsAtStart = await cluster.dev.waitFor(/evs\s+\| Failed to request roots from client/, {
     after: 0,
     timeoutMs: 20_000,
   });
@@ -235,6 +240,11 @@ describe('server requests with no call in flight', () => {
   it('get the clear error naming isolation "session" (server-everything asks roots/list as it starts)', () => {
     expect(rootsAtStart).toMatch(/roots\/list, .* no client has a call in flight/);
     expect(rootsAtStart).toMatch(/"?isolation"?: "session"/);
+  });
+
+  it('of the instance an isolation "session" server keeps for its lists say so, not "set isolation"', () => {
+    expect(listingRootsAtStart).toMatch(/evs sent roots\/list from the instance mcpx runs to list/);
+    expect(listingRootsAtStart).not.toMatch(/Set "isolation"/);
   });
 });
 
