@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  McpError,
   ResultSchema,
   type LoggingMessageNotification,
   type Result,
@@ -16,7 +17,7 @@ import { type CallRecord, Unavailable, errorText, forward } from './forward.js';
 import type { GatewayCore } from './handlers.js';
 import { type Cluster, Membership, type ReadyReplica, readyReplicas } from './members.js';
 import { splitName } from './names.js';
-import { rpcError } from './errors.js';
+import { passOn, rpcError } from './errors.js';
 
 /** The supervisor as the gateway uses it: the cluster, and instances dedicated to one session. */
 export interface GatewayCluster extends Cluster {
@@ -372,7 +373,14 @@ export class Gateway implements GatewayCore {
       this.#subscriptions.set(key, subscription);
     }
     subscription.sessions.set(session, as);
-    if (subscription.upstream === undefined) await this.#subscribeUpstream(subscription);
+    if (subscription.upstream === undefined)
+      await this.#subscribeUpstream(subscription).catch((error: unknown) => {
+        // Refused (a server without subscriptions): nothing is held, so asking again asks again.
+        subscription.upstream = undefined;
+        subscription.sessions.delete(session);
+        if (subscription.sessions.size === 0) this.#subscriptions.delete(key);
+        throw error instanceof McpError ? passOn(error) : error;
+      });
   }
 
   async unsubscribe(session: DownstreamSession, server: string, uri: string): Promise<void> {
