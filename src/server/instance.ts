@@ -295,9 +295,10 @@ export class ServerInstance {
       try {
         await this.#initialize(transport);
       } catch (error) {
+        // A failed connect has closed the client (synchronously), so it can connect again.
         const fallback =
           kind === 'http' &&
-          kinds.includes('sse') &&
+          spec.detect === true &&
           error instanceof StreamableHTTPError &&
           FALLBACK_STATUS.has(error.code ?? 0);
         if (!fallback) throw error;
