@@ -210,7 +210,9 @@ export const ServerEntrySchema = z
     url: z
       .url({ protocol: /^https?$/ })
       .optional()
-      .describe('Endpoint of an HTTP server that mcpx does not start.'),
+      .describe(
+        'Endpoint of an HTTP server that mcpx does not start (Streamable HTTP, or legacy SSE: see `transport`).',
+      ),
     headers: z
       .record(z.string(), z.string())
       .optional()
@@ -218,7 +220,9 @@ export const ServerEntrySchema = z
     type: z
       .enum(TRANSPORT_NAMES)
       .optional()
-      .describe('Transport, as Claude Code and VS Code spell it; same as `transport`.'),
+      .describe(
+        'Transport, as Claude Code and VS Code spell it; same as `transport` ("sse" is deprecated: see there).',
+      ),
     transport: z
       .enum(TRANSPORT_NAMES)
       .optional()
