@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { Replica } from '../supervisor/replica.js';
+import { GatewayHttpTransport } from './http-transport.js';
 
 /**
  * Which servers an endpoint shows, and how: `/mcp` (all, prefixed), `/mcp?servers=a,b` (some,
@@ -53,12 +52,15 @@ export class DownstreamSession<T extends Transport = Transport> {
   /** isolation "session": its own instance of each such server it used. */
   readonly isolated = new Map<string, Promise<Replica>>();
   closed = false;
+  /** Ends the session in the gateway; the transport's onclose calls it (see http.ts, legacy-sse.ts). */
+  readonly onClosed: () => void;
 
   constructor(
     readonly view: View,
     now: number,
     instructions: string,
     readonly transport: T,
+    onClosed: (session: DownstreamSession<T>) => void,
   ) {
     this.lastSeen = now;
     this.server = new Server(
@@ -74,6 +76,7 @@ export class DownstreamSession<T extends Transport = Transport> {
         instructions,
       },
     );
+    this.onClosed = () => onClosed(this);
   }
 
   /** The client declared this capability in its initialize. */
@@ -90,18 +93,15 @@ export function httpSession(
   view: View,
   now: number,
   instructions: string,
-  onInitialized: (session: DownstreamSession<StreamableHTTPServerTransport>) => void,
-  onClosed: (session: DownstreamSession<StreamableHTTPServerTransport>) => void,
-): DownstreamSession<StreamableHTTPServerTransport> {
-  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-    sessionIdGenerator: () => randomUUID(),
-    onsessioninitialized: (id) => {
-      session.id = id;
-      onInitialized(session);
-    },
-    onsessionclosed: () => onClosed(session),
+  onInitialized: (session: DownstreamSession<GatewayHttpTransport>) => void,
+  onClosed: (session: DownstreamSession<GatewayHttpTransport>) => void,
+): DownstreamSession<GatewayHttpTransport> {
+  const transport: GatewayHttpTransport = new GatewayHttpTransport((id) => {
+    session.id = id;
+    onInitialized(session);
   });
-  const session = new DownstreamSession(view, now, instructions, transport);
-  transport.onclose = () => onClosed(session);
+  // session.onClosed is hooked to the transport after the Server connects, which takes onclose
+  // for itself: see http.ts.
+  const session = new DownstreamSession(view, now, instructions, transport, onClosed);
   return session;
 }

@@ -4,10 +4,10 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Clock } from '../clock.js';
 import { McpxError } from '../errors.js';
 import { isLoopbackHost } from '../manifest/gateway.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ALL_SERVERS, type DownstreamSession, type View, httpSession } from './downstream.js';
 import type { Gateway } from './gateway.js';
 import { serveSession } from './handlers.js';
+import type { GatewayHttpTransport } from './http-transport.js';
 import { LegacySse } from './legacy-sse.js';
 
 /** A request body larger than this is refused (413): what the SDK's own transport allows. */
@@ -44,7 +44,7 @@ export interface GatewayServerOptions {
 export class GatewayServer {
   #url = '';
   readonly #server: Server;
-  readonly #byId = new Map<string, DownstreamSession<StreamableHTTPServerTransport>>();
+  readonly #byId = new Map<string, DownstreamSession<GatewayHttpTransport>>();
   readonly #legacy: LegacySse;
 
   readonly #sweep: NodeJS.Timeout;
@@ -168,7 +168,7 @@ export class GatewayServer {
           session.lastSeen = clock.now();
         });
       }
-      return session.transport.handleRequest(request, response, body);
+      return session.transport.handle(request, response, body);
     }
     if (request.method !== 'POST')
       return send(
@@ -200,7 +200,13 @@ export class GatewayServer {
     serveSession(session, gateway);
     gateway.sessions.add(session);
     await session.server.connect(session.transport);
-    await session.transport.handleRequest(request, response, body);
+    // The Server wraps the transport's onclose; a DELETE or close() then ends the session here too.
+    const serverClosed = session.transport.onclose;
+    session.transport.onclose = () => {
+      serverClosed?.();
+      session.onClosed();
+    };
+    await session.transport.handle(request, response, body);
     // An initialize that failed (a bad protocol version) leaves no session behind.
     if (session.id === undefined) await this.#closed(session);
   }

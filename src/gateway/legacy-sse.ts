@@ -68,10 +68,12 @@ export class LegacySse {
       this.clock.now(),
       this.instructions(view),
       transport,
+      (s) => void this.#ended(s),
     );
     // Its id exists before initialize: the stream's first event names it.
     session.id = transport.sessionId;
-    transport.onclose = () => void this.#ended(session);
+    // The Server keeps this onclose and calls it after its own: the client left, or close().
+    transport.onclose = session.onClosed;
     this.#byId.set(transport.sessionId, session);
     serveSession(session, this.gateway);
     this.gateway.sessions.add(session);
