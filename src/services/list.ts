@@ -5,7 +5,8 @@ import { loadWorkspace } from '../manifest/load.js';
 export interface ServerSummary {
   name: string;
   role: string | undefined;
-  transport: 'stdio' | 'http' | 'sse';
+  /** `http|sse`: a `url` with no type, tried over Streamable HTTP first, then legacy SSE. */
+  transport: 'stdio' | 'http' | 'sse' | 'http|sse';
   /** How it is started (`node src/stdio.ts`) or reached (a URL). */
   launch: string;
   cwd: string | undefined;
@@ -45,7 +46,7 @@ export async function listServers(dir: string): Promise<ListResult> {
       return {
         name,
         role: entry.role,
-        transport: server.transport,
+        transport: server.remote && server.detect ? ('http|sse' as const) : server.transport,
         launch: server.remote ? server.url : [server.command, ...server.args].join(' '),
         // As written in mcpx.json: relative to the workspace.
         cwd: entry.cwd,

@@ -114,6 +114,18 @@ async function echoes(client: Client, text: string): Promise<unknown[]> {
 }
 
 describe('legacy SSE servers in a cluster (server-everything sse)', () => {
+  it('mcpx list shows sse, and http|sse for the url whose transport is found when connecting', async () => {
+    const result = await mcpx(['list', '--json'], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const { servers } = JSON.parse(result.stdout) as {
+      servers: { name: string; transport: string }[];
+    };
+    expect(servers.map((s) => [s.name, s.transport])).toEqual([
+      ['evsse', 'sse'],
+      ['remote', 'http|sse'],
+    ]);
+  });
+
   it('mcpx smoke passes on both, and says the url answered over SSE', async () => {
     const result = await mcpx(['smoke'], { cwd: dir });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
