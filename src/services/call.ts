@@ -45,7 +45,7 @@ export async function callTool(options: CallOptions): Promise<CallToolResult> {
       }
       if (error instanceof McpError) {
         throw new McpxError(
-          `The gateway answered ${options.tool} with an error: ${error.message}`,
+          `The gateway answered ${options.tool} with an error (${said(error)}).`,
           {
             hint: 'see `mcpx logs --server gateway` and the logs of the server',
             exitCode: ExitCode.checkFailed,
@@ -64,7 +64,7 @@ async function refused(client: Client, name: string, error: McpError): Promise<M
   const names = tools?.map((t) => t.name) ?? [];
   if (tools !== undefined && !names.includes(name)) {
     const near = nearest(name, names);
-    return new McpxError(`The gateway has no tool "${name}" (${error.message}).`, {
+    return new McpxError(`The gateway has no tool "${name}" (${said(error)}).`, {
       hint:
         near.length > 0
           ? `did you mean ${near.map((n) => `\`${n}\``).join(' or ')}? \`mcpx tools\` lists them all`
@@ -72,7 +72,7 @@ async function refused(client: Client, name: string, error: McpError): Promise<M
       cause: error,
     });
   }
-  return new McpxError(`The gateway refused the arguments of ${name}: ${error.message}`, {
+  return new McpxError(`The gateway refused the arguments of ${name} (${said(error)}).`, {
     hint: `\`mcpx tools --json\` shows its inputSchema; pass --args '{...}' or key=value pairs`,
     cause: error,
   });
@@ -91,4 +91,9 @@ function nearest(name: string, names: readonly string[]): string[] {
   const spelled = closest(name, names);
   const sameTool = names.filter((n) => toolPart(n) === wanted || n.endsWith(`__${name}`));
   return [...new Set([...(spelled === undefined ? [] : [spelled]), ...sameTool])].slice(0, 3);
+}
+
+/** A JSON-RPC error as `code: message`, without the SDK's "MCP error <code>: " (added per hop). */
+function said(error: McpError): string {
+  return `${error.code}: ${error.message.replace(/^(?:MCP error -?\d+: )+/, '')}`;
 }

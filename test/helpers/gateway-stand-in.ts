@@ -3,7 +3,12 @@
 // bearer check, tools named like the aggregate's, and a stop and start again on the same port that
 // plays a restart of `mcpx dev` (every session is forgotten).
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server as HttpServer, createServer } from 'node:http';
+import {
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+  createServer,
+} from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
@@ -98,10 +103,7 @@ export async function startStandIn(options: { port: number; token?: string }): P
           if (!res.headersSent) res.writeHead(500).end(String(error));
         });
       });
-      const handle = async (
-        req: IncomingMessage,
-        res: import('node:http').ServerResponse,
-      ): Promise<void> => {
+      const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
         state.paths.push(req.url ?? '');
         if (
           options.token !== undefined &&
