@@ -25,9 +25,18 @@ export interface DevProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startDevProcess(cwd: string, args: readonly string[] = []): DevProcess {
+/**
+ * `detached`: mcpx dev leads a process group of its own, so that a test can signal the group it
+ * started (`process.kill(-pid)`) as a terminal's Ctrl-C or a process manager would.
+ */
+export function startDevProcess(
+  cwd: string,
+  args: readonly string[] = [],
+  options: { detached?: boolean } = {},
+): DevProcess {
   const child = spawn(process.execPath, [BIN, 'dev', ...args], {
     cwd,
+    detached: options.detached ?? false,
     env: { ...process.env, PATH: testPath(), NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
