@@ -6,18 +6,10 @@
  * manifest), so it is asked first over the control socket; the manifest's `gateway.host`/`port`
  * (default 127.0.0.1:7330) is where a gateway will appear when none runs yet.
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseJsonc } from 'jsonc-parser';
-import { join } from 'node:path';
 import { controlStatus } from '../control/client.js';
 import { ExitCode, McpxError, isMcpxError } from '../errors.js';
-import { MANIFEST_FILE } from '../manifest/schema.js';
-
-export const DEFAULT_GATEWAY_HOST = '127.0.0.1';
-export const DEFAULT_GATEWAY_PORT = 7330;
-
-/** Where `mcpx dev` keeps the gateway's bearer token (mode 0600, one line, stable across runs). */
-export const GATEWAY_TOKEN_FILE = join('.mcpx', 'gateway-token');
+import { loadWorkspace } from '../manifest/load.js';
+import { gatewayTokenFile, readGatewayToken } from './token.js';
 
 /** A gateway to talk to. */
 export interface GatewayTarget {
@@ -63,7 +55,9 @@ export async function expectedGateway(root: string): Promise<GatewayTarget> {
   } catch (error) {
     if (!isNotRunning(error)) throw error;
   }
-  const { host, port } = await manifestGateway(root);
+  // The manifest's settings, defaults applied: an invalid manifest is worth saying, since mcpx dev
+  // would not start with it either.
+  const { host, port } = (await loadWorkspace(root)).gateway;
   return {
     url: new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}/mcp`),
     token: await readGatewayToken(root),
@@ -99,44 +93,5 @@ export function isNotRunning(error: unknown): boolean {
 }
 
 function tokenPath(root: string): string {
-  return join(root, GATEWAY_TOKEN_FILE);
-}
-
-// TODO(h1): replace with src/gateway/token.ts `readGatewayToken` once it is on main.
-/** The token of `.mcpx/gateway-token`, or undefined while the file does not exist. */
-export async function readGatewayToken(root: string): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await readFile(tokenPath(root), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const token = text.trim();
-  return token === '' ? undefined : token;
-}
-
-/**
- * The manifest's `gateway.host` and `gateway.port`, read from the raw file: a value of the wrong
- * type falls back to the default here, since `mcpx dev` reports manifest problems itself.
- */
-async function manifestGateway(root: string): Promise<{ host: string; port: number }> {
-  let gateway: unknown;
-  try {
-    const manifest = parseJsonc(await readFile(join(root, MANIFEST_FILE), 'utf8')) as unknown;
-    gateway = (manifest as { gateway?: unknown } | null)?.gateway;
-  } catch {
-    gateway = undefined;
-  }
-  const { host, port } = (typeof gateway === 'object' && gateway !== null ? gateway : {}) as {
-    host?: unknown;
-    port?: unknown;
-  };
-  return {
-    host: typeof host === 'string' && host !== '' ? host : DEFAULT_GATEWAY_HOST,
-    port:
-      typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536
-        ? port
-        : DEFAULT_GATEWAY_PORT,
-  };
+  return gatewayTokenFile(root);
 }

@@ -33,8 +33,9 @@ export async function callTool(options: CallOptions): Promise<CallToolResult> {
   const root = await findWorkspaceRoot(options.dir);
   const target = await runningGateway(root);
   return withGatewayClient(root, target, target.url, async (client) => {
+    let result: CallToolResult;
     try {
-      return (await client.request(
+      result = (await client.request(
         { method: 'tools/call', params: { name: options.tool, arguments: options.arguments } },
         CallToolResultSchema,
         { timeout: CALL_TIMEOUT_MS },
@@ -55,26 +56,39 @@ export async function callTool(options: CallOptions): Promise<CallToolResult> {
       }
       throw error;
     }
+    // The gateway routes by the name's prefix (a name typed before any list must work), so a
+    // wrong tool name of a known server comes back as that server's tool error: say it plainly.
+    if (result.isError === true) await mustBeListed(client, options.tool, result);
+    return result;
   });
+}
+
+/** Throws the unknown-tool McpxError when `name` is not in the endpoint's list. */
+async function mustBeListed(client: Client, name: string, result: CallToolResult): Promise<void> {
+  const names = (await listAll(client).catch(() => undefined))?.map((t) => t.name);
+  if (names === undefined || names.includes(name)) return;
+  const text = result.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ');
+  throw unknownTool(name, names, text);
 }
 
 /** The gateway's -32602, explained: an unknown name (with the nearest ones) or bad arguments. */
 async function refused(client: Client, name: string, error: McpError): Promise<McpxError> {
   const tools = await listAll(client).catch(() => undefined);
   const names = tools?.map((t) => t.name) ?? [];
-  if (tools !== undefined && !names.includes(name)) {
-    const near = nearest(name, names);
-    return new McpxError(`The gateway has no tool "${name}" (${said(error)}).`, {
-      hint:
-        near.length > 0
-          ? `did you mean ${near.map((n) => `\`${n}\``).join(' or ')}? \`mcpx tools\` lists them all`
-          : '`mcpx tools` lists the tools of the running cluster, as <server>__<tool>',
-      cause: error,
-    });
-  }
+  if (tools !== undefined && !names.includes(name)) return unknownTool(name, names, said(error));
   return new McpxError(`The gateway refused the arguments of ${name} (${said(error)}).`, {
     hint: `\`mcpx tools --json\` shows its inputSchema; pass --args '{...}' or key=value pairs`,
     cause: error,
+  });
+}
+
+function unknownTool(name: string, names: readonly string[], said: string): McpxError {
+  const near = nearest(name, names);
+  return new McpxError(`The gateway has no tool "${name}" (${said}).`, {
+    hint:
+      near.length > 0
+        ? `did you mean ${near.map((n) => `\`${n}\``).join(' or ')}? \`mcpx tools\` lists them all`
+        : '`mcpx tools` lists the tools of the running cluster, as <server>__<tool>',
   });
 }
 

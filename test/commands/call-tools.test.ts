@@ -15,7 +15,7 @@ import { freePort } from '../helpers/ports.js';
 import { runCommand } from '../helpers/run-command.js';
 import { CLUSTER } from '../control/cluster.js';
 
-const TOKEN = 'call-test-token';
+const TOKEN = 'call-test-token-0123456789abcdefghijklmnopqrstuvw';
 let ws: string;
 let control: ControlServer | undefined;
 let gateway: StandIn | undefined;
@@ -156,7 +156,7 @@ describe('mcpx call', () => {
 
   it('says the token was refused, exit 4', async () => {
     await cluster();
-    await writeFile(join(ws, '.mcpx', 'gateway-token'), 'wrong\n');
+    await writeFile(join(ws, '.mcpx', 'gateway-token'), `${'w'.repeat(43)}\n`);
     const { exitCode, stderr } = await runCommand(Call, ['kit__echo', '--dir', ws]);
     expect(exitCode).toBe(4);
     expect(stderr).toContain('the gateway refused the token of .mcpx/gateway-token (401)');

@@ -22,7 +22,7 @@ import { freePort } from '../helpers/ports.js';
 import { waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
 
-const TOKEN = 'test-token-0123456789abcdef';
+const TOKEN = 'connect-test-token-0123456789abcdefghijklmnopq';
 const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {

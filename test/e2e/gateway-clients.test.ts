@@ -67,7 +67,7 @@ describe('the gateway from a shell and from a stdio client', () => {
 
     const called = await mcpx(['call', 'kit__add', 'a=2', 'b=3'], { cwd: ws });
     expect(called.exitCode, called.stderr).toBe(0);
-    expect(called.stdout).toBe('5\n');
+    expect(called.stdout).toBe('5');
 
     const unknown = await mcpx(['call', 'kit__ech', 'text=x'], { cwd: ws });
     expect(unknown.exitCode).toBe(2);

@@ -16,7 +16,7 @@ import { startStandIn } from '../helpers/gateway-stand-in.js';
 import { freePort } from '../helpers/ports.js';
 import { until } from '../helpers/until.js';
 
-const TOKEN = 'bridge-test-token';
+const TOKEN = 'bridge-test-token-0123456789abcdefghijklmnopqrstu';
 const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
@@ -117,7 +117,7 @@ describe('the bridge of mcpx connect', () => {
 
   it('says so when the gateway refuses the token', async () => {
     const port = await freePort();
-    const ws = await workspace(port, 'not-the-token');
+    const ws = await workspace(port, 'not-the-token-0123456789abcdefghijklmnopqrstuvwxyz');
     const gateway = await startStandIn({ port, token: TOKEN });
     cleanups.push(() => gateway.stop());
     const b = bridge(ws, 300);
