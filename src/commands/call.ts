@@ -32,6 +32,10 @@ Exits with 0 for a result, 1 for a result with isError (printed to stderr), 2 fo
     },
   ];
 
+  static override usage =
+    'call <server>__<tool> [key=value...] [--args <json>] [--json] [-C <dir>]';
+
+  // The key=value pairs after the tool's name.
   static override strict = false;
 
   static override args = {

@@ -26,7 +26,9 @@ Exits with 4 when no mcpx dev runs for the workspace (or it runs with --no-gatew
     const result = await gatewayTools({ dir: flags.dir, servers: flags.server ?? [] });
     if (!this.jsonEnabled()) {
       const { formatToolList } = await import('../ui/tool-list.js');
-      this.log(formatToolList(result.tools));
+      this.log(
+        formatToolList(result.tools, process.stdout.isTTY ? process.stdout.columns : undefined),
+      );
     }
     return result;
   }

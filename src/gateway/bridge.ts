@@ -72,6 +72,9 @@ interface Problem {
 /** Nothing listens where the manifest says the gateway will, and no mcpx dev runs. */
 class NotRunning extends Error {}
 
+/** The gateway answered initialize with 404: it has no such endpoint (an unknown `--server`). */
+class NoEndpoint extends Error {}
+
 interface Expected {
   resolve: (message: JSONRPCMessage) => void;
   reject: (error: Error) => void;
@@ -260,6 +263,12 @@ class Bridge {
     if (error === undefined || error instanceof NotRunning) {
       return { reason: `mcpx dev is not running in ${root}`, advice: start };
     }
+    if (error instanceof NoEndpoint) {
+      return {
+        reason: error.message,
+        advice: 'check the names of --server against `mcpx status`, or leave --server out',
+      };
+    }
     if (isMcpxError(error)) {
       return { reason: error.message.replace(/\.$/, ''), advice: error.hint ?? start };
     }
@@ -340,7 +349,11 @@ class Bridge {
       answer = await this.ask(transport, initialize);
     } catch (error) {
       await transport.close().catch(() => {});
-      if (!target.running && upstreamFailure(error).kind === 'absent') throw new NotRunning();
+      const failure = upstreamFailure(error);
+      if (!target.running && failure.kind === 'absent') throw new NotRunning();
+      if (failure.kind === 'session') {
+        throw new NoEndpoint(`the gateway has no endpoint ${url.href}${failure.said ?? ''}`);
+      }
       throw error;
     }
     if ('error' in answer) {

@@ -10,6 +10,8 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 export interface UpstreamFailure {
   kind: 'absent' | 'session' | 'http' | 'broken';
   reason: string;
+  /** What the gateway said in its error answer, as `: <message>`, when it said something. */
+  said?: string;
 }
 
 const ABSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EADDRNOTAVAIL', 'EHOSTUNREACH']);
@@ -17,10 +19,12 @@ const ABSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EADDRNOTAVAIL', 'EHO
 export function upstreamFailure(error: unknown): UpstreamFailure {
   if (error instanceof StreamableHTTPError) {
     const code = error.code ?? 0;
+    const said = bodyMessage(error.message);
     if (code === 404) {
       return {
         kind: 'session',
         reason: 'the gateway no longer knows this session (mcpx dev restarted)',
+        ...(said === undefined ? {} : { said: `: ${said}` }),
       };
     }
     if (code === 401) {
@@ -47,4 +51,19 @@ function systemCode(error: unknown): string | undefined {
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * The `error.message` of the JSON-RPC error body the SDK quotes in a StreamableHTTPError
+ * ("Error POSTing to endpoint: {...}").
+ */
+function bodyMessage(text: string): string | undefined {
+  const start = text.indexOf('{');
+  if (start < 0) return undefined;
+  try {
+    const body = JSON.parse(text.slice(start)) as { error?: { message?: unknown } };
+    return typeof body.error?.message === 'string' ? body.error.message : undefined;
+  } catch {
+    return undefined;
+  }
 }

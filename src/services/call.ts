@@ -68,7 +68,7 @@ async function mustBeListed(client: Client, name: string, result: CallToolResult
   const names = (await listAll(client).catch(() => undefined))?.map((t) => t.name);
   if (names === undefined || names.includes(name)) return;
   const text = result.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ');
-  throw unknownTool(name, names, text);
+  throw unknownTool(name, names, withoutSdkPrefix(text));
 }
 
 /** The gateway's -32602, explained: an unknown name (with the nearest ones) or bad arguments. */
@@ -109,5 +109,9 @@ function nearest(name: string, names: readonly string[]): string[] {
 
 /** A JSON-RPC error as `code: message`, without the SDK's "MCP error <code>: " (added per hop). */
 function said(error: McpError): string {
-  return `${error.code}: ${error.message.replace(/^(?:MCP error -?\d+: )+/, '')}`;
+  return `${error.code}: ${withoutSdkPrefix(error.message)}`;
+}
+
+function withoutSdkPrefix(message: string): string {
+  return message.replace(/^(?:MCP error -?\d+: )+/, '');
 }

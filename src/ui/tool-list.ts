@@ -4,7 +4,7 @@ import { out } from './colors.js';
 
 /**
  * The gateway's tools grouped by server prefix, each name as `mcpx call` takes it, with the first
- * line of its description:
+ * line of its description, cut to `columns` (a terminal's width) when given:
  *
  * ```
  * text-kit
@@ -12,7 +12,7 @@ import { out } from './colors.js';
  *   text-kit__reverse      Reverses a text.
  * ```
  */
-export function formatToolList(tools: readonly Tool[]): string {
+export function formatToolList(tools: readonly Tool[], columns?: number): string {
   if (tools.length === 0)
     return out.dim('The gateway lists no tools: no server is ready, or none has tools.');
   const groups = new Map<string, Tool[]>();
@@ -28,8 +28,16 @@ export function formatToolList(tools: readonly Tool[]): string {
     lines.push(prefix === '' ? '(no prefix)' : sanitizeText(prefix));
     for (const tool of group) {
       const description = sanitizeText((tool.description ?? '').split('\n')[0] ?? '').trim();
-      lines.push(`  ${sanitizeText(tool.name).padEnd(width)}  ${out.dim(description)}`.trimEnd());
+      const name = `  ${sanitizeText(tool.name).padEnd(width)}  `;
+      lines.push(`${name}${out.dim(fit(description, columns, name.length))}`.trimEnd());
     }
   }
   return lines.join('\n');
+}
+
+/** `text` cut with an ellipsis to what is left of a terminal line of `columns` after `used`. */
+function fit(text: string, columns: number | undefined, used: number): string {
+  if (columns === undefined) return text;
+  const room = Math.max(columns - used, 10);
+  return text.length <= room ? text : `${text.slice(0, room - 1)}…`;
 }

@@ -74,6 +74,26 @@ describe('the gateway from a shell and from a stdio client', () => {
     expect(unknown.stderr).toContain('did you mean `kit__echo`?');
   });
 
+  it('mcpx connect names an unknown --server in its instructions', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [BIN, 'connect', '--dir', ws, '--server', 'nope'],
+      cwd: '/',
+      stderr: 'pipe',
+    });
+    const probe = new Client({ name: 'unknown-server', version: '1.0.0' }, { capabilities: {} });
+    await probe.connect(transport);
+    try {
+      expect(probe.getServerVersion()?.name).toBe('mcpx');
+      expect(probe.getInstructions()).toContain(
+        `the gateway has no endpoint http://127.0.0.1:${port}/servers/nope/mcp`,
+      );
+      expect(probe.getInstructions()).toContain('check the names of --server');
+    } finally {
+      await probe.close();
+    }
+  });
+
   it('mcpx connect keeps its client session across a restart of mcpx dev', async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
