@@ -25,6 +25,7 @@ import {
 import { isMcpxError } from '../errors.js';
 import { type GatewayTarget, endpointFor } from './locate.js';
 import { upstreamFailure } from './upstream-failure.js';
+import { watchingFetch } from './watching-fetch.js';
 
 export interface BridgeOptions {
   /** The workspace root, for messages. */
@@ -502,31 +503,20 @@ class Bridge {
   }
 
   /**
-   * fetch for the upstream transport that notices when the answer stream of a POST ends: requests
-   * of that POST still unanswered then never will be (the gateway answers on that stream only).
+   * fetch for the upstream transport: a POST the gateway accepted has delivered its requests; when
+   * its answer stream ends, those still unanswered never will be (the gateway answers on that
+   * stream only).
    */
-  private readonly watchingFetch = async (
-    url: string | URL,
-    init?: RequestInit,
-  ): Promise<Response> => {
-    const response = await fetch(url, init);
-    const ids = init?.method === 'POST' ? requestIds(init.body) : [];
-    if (!response.ok) return response;
-    for (const id of ids) {
-      const entry = this.inFlight.get(id);
-      if (entry !== undefined) entry.delivered = true;
-    }
-    if (response.body === null || ids.length === 0) return response;
-    const ended = (): void => {
-      // After the transport has read what the stream held: its reader runs on microtasks.
-      setImmediate(() => this.streamEnded(ids));
-    };
-    return new Response(watchEnd(response.body, ended), {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-  };
+  private readonly watchingFetch = watchingFetch({
+    accepted: (ids) => {
+      for (const id of ids) {
+        const entry = this.inFlight.get(id);
+        if (entry !== undefined) entry.delivered = true;
+      }
+    },
+    ended: (ids) => this.streamEnded(ids),
+    keyOf,
+  });
 
   private streamEnded(ids: readonly string[]): void {
     const upstream = this.upstream;
@@ -578,6 +568,7 @@ class Bridge {
   }
 }
 
+/** A request id as a map key: 1 and "1" are different ids. */
 function keyOf(id: string | number): string {
   return `${typeof id}:${id}`;
 }
@@ -588,51 +579,4 @@ function reasonOf(error: unknown): string {
     return error.message;
   }
   return upstreamFailure(error).reason;
-}
-
-/** The keys of the requests in a POST body (one message or a batch). */
-function requestIds(body: unknown): string[] {
-  if (typeof body !== 'string') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return [];
-  }
-  return (Array.isArray(parsed) ? parsed : [parsed]).flatMap((m: unknown) => {
-    const { id, method } = (m ?? {}) as { id?: unknown; method?: unknown };
-    return typeof method === 'string' && (typeof id === 'string' || typeof id === 'number')
-      ? [keyOf(id)]
-      : [];
-  });
-}
-
-/** The same bytes, calling `onEnd` once when the stream ends, fails or is cancelled. */
-function watchEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let done = false;
-  const end = (): void => {
-    if (!done) {
-      done = true;
-      onEnd();
-    }
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const chunk = await reader.read();
-        if (chunk.done) {
-          controller.close();
-          end();
-        } else controller.enqueue(chunk.value);
-      } catch (error) {
-        controller.error(error);
-        end();
-      }
-    },
-    async cancel(reason) {
-      end();
-      await reader.cancel(reason);
-    },
-  });
 }
