@@ -48,6 +48,8 @@ export class DownstreamSession {
   listChangedSent = 0;
   /** Clock time of its last request, for the idle expiry. */
   lastSeen: number;
+  /** Its GET streams open now: a client listening is not idle. */
+  streams = 0;
   /** isolation "session": its own instance of each such server it used. */
   readonly isolated = new Map<string, Promise<Replica>>();
   closed = false;

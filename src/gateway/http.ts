@@ -12,6 +12,12 @@ import { serveSession } from './handlers.js';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Sessions kept at once; past it, the one idle longest is ended (its client re-initializes on 404). */
 export const MAX_SESSIONS = 1000;
+/**
+ * A session with no request for this long and no stream open is ended: clients that never send
+ * DELETE would otherwise keep it, and with isolation "session" its server processes, for ever. A
+ * client that comes back gets 404 and initializes again, as the spec has it.
+ */
+export const SESSION_IDLE_MS = 30 * 60_000;
 
 export interface GatewayServerOptions {
   gateway: Gateway;
@@ -38,7 +44,10 @@ export class GatewayServer {
   readonly #server: Server;
   readonly #byId = new Map<string, DownstreamSession>();
 
+  readonly #sweep: NodeJS.Timeout;
+
   private constructor(readonly options: GatewayServerOptions) {
+    this.#sweep = setInterval(() => void this.#endIdle(), 60_000).unref();
     this.#server = createServer((request, response) => {
       void this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent)
@@ -143,6 +152,13 @@ export class GatewayServer {
           rpcError(-32001, 'Session not found: it ended, or mcpx dev restarted; initialize again'),
         );
       session.lastSeen = clock.now();
+      if (request.method === 'GET') {
+        session.streams++;
+        response.once('close', () => {
+          session.streams--;
+          session.lastSeen = clock.now();
+        });
+      }
       return session.transport.handleRequest(request, response, body);
     }
     if (request.method !== 'POST')
@@ -186,6 +202,15 @@ export class GatewayServer {
     if (session.id !== undefined) this.#byId.delete(session.id);
     await this.options.gateway.ended(session);
     await session.server.close().catch(() => undefined);
+  }
+
+  async #endIdle(): Promise<void> {
+    const now = this.options.clock.now();
+    for (const session of [...this.#byId.values()])
+      if (session.streams === 0 && now - session.lastSeen > SESSION_IDLE_MS) {
+        await session.transport.close().catch(() => undefined);
+        await this.#closed(session);
+      }
   }
 
   async #evictIdlest(): Promise<void> {
@@ -263,6 +288,7 @@ export class GatewayServer {
 
   /** Ends every session and stops listening. */
   async close(): Promise<void> {
+    clearInterval(this.#sweep);
     for (const session of [...this.options.gateway.sessions]) {
       await session.transport.close().catch(() => undefined);
       await this.#closed(session);
