@@ -1,24 +1,18 @@
 // The gateway's own clients against a real `mcpx dev`: `mcpx tools` and `mcpx call` from a shell,
-// and `mcpx connect` launched by the SDK Client, whose session survives a restart of mcpx dev
-// (SIGTERM to the process group the test started, then mcpx dev again on the same port).
-import type { Readable } from 'node:stream';
+// and `mcpx connect` launched by the SDK Client. test/faults/connect-dev-restart.test.ts restarts
+// mcpx dev under a connected client.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mcpx } from '../helpers/cli.js';
-import { type DevProcess, startDevProcess } from '../helpers/dev-process.js';
+import { type DevProcess, startDevProcess, stopDevGroup } from '../helpers/dev-process.js';
 import { freePort } from '../helpers/ports.js';
-import { processGroupAlive, waitForExit } from '../helpers/processes.js';
-import { until } from '../helpers/until.js';
 import { fixture, fixtureWorkspace, removeWorkspaces } from '../helpers/workspace.js';
 
 const GATEWAY_LINE = /gateway http:\/\/127\.0\.0\.1:\d+\/mcp/;
 let ws: string;
 let port: number;
 let dev: DevProcess | undefined;
-let client: Client | undefined;
-let bridgePid: number | undefined;
 
 /** mcpx dev in its own process group, on the test's gateway port; resolves once it serves. */
 async function startDev(): Promise<DevProcess> {
@@ -33,12 +27,7 @@ async function startDev(): Promise<DevProcess> {
 async function stopDev(): Promise<void> {
   const running = dev;
   dev = undefined;
-  if (running === undefined || !processGroupAlive(running.pid)) return;
-  process.kill(-running.pid, 'SIGTERM');
-  if (!(await waitForExit(running.pid, 15_000))) process.kill(-running.pid, 'SIGKILL');
-  await until('the process group of mcpx dev to end', () => !processGroupAlive(running.pid), {
-    timeoutMs: 15_000,
-  });
+  if (running !== undefined) await stopDevGroup(running);
 }
 
 beforeAll(async () => {
@@ -50,10 +39,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client?.close();
-  if (bridgePid !== undefined && !(await waitForExit(bridgePid, 10_000))) {
-    process.kill(bridgePid, 'SIGKILL');
-  }
   await stopDev();
   await removeWorkspaces();
 });
@@ -92,39 +77,5 @@ describe('the gateway from a shell and from a stdio client', () => {
     } finally {
       await probe.close();
     }
-  });
-
-  it('mcpx connect keeps its client session across a restart of mcpx dev', async () => {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [BIN, 'connect', '--dir', ws],
-      cwd: '/',
-      stderr: 'pipe',
-    });
-    let stderr = '';
-    (transport.stderr as Readable | null)
-      ?.setEncoding('utf8')
-      .on('data', (chunk: string) => (stderr += chunk));
-    client = new Client({ name: 'gateway-clients-test', version: '1.0.0' }, { capabilities: {} });
-    let toolsChanged = 0;
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void toolsChanged++);
-    await client.connect(transport);
-    bridgePid = transport.pid ?? undefined;
-
-    const first = await client.callTool({ name: 'kit__echo', arguments: { text: 'before' } });
-    expect(first.content).toEqual([{ type: 'text', text: 'before' }]);
-
-    await stopDev();
-    await until('the bridge to notice mcpx dev is gone', () => stderr.includes('lost the gateway'));
-    const down = await mcpx(['call', 'kit__echo', 'text=x'], { cwd: ws });
-    expect(down.exitCode).toBe(4);
-    expect(down.stderr).toContain(`mcpx dev is not running in ${ws}`);
-
-    await startDev();
-    await until('tools list_changed from the bridge', () => toolsChanged >= 1, {
-      timeoutMs: 30_000,
-    });
-    const after = await client.callTool({ name: 'kit__echo', arguments: { text: 'after' } });
-    expect(after.content).toEqual([{ type: 'text', text: 'after' }]);
   });
 });

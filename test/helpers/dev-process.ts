@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
 import { BIN, testPath } from './cli.js';
+import { processGroupAlive, waitForExit } from './processes.js';
+import { until } from './until.js';
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -92,4 +94,18 @@ export function startDevProcess(
       });
     },
   };
+}
+
+/**
+ * Stops a `mcpx dev` started with `detached: true` as a terminal or a process manager would: SIGTERM
+ * to its process group (SIGKILL if it has not exited after 15 s), then waits until nothing of the
+ * group runs.
+ */
+export async function stopDevGroup(dev: DevProcess): Promise<void> {
+  if (!processGroupAlive(dev.pid)) return;
+  process.kill(-dev.pid, 'SIGTERM');
+  if (!(await waitForExit(dev.pid, 15_000))) process.kill(-dev.pid, 'SIGKILL');
+  await until('the process group of mcpx dev to end', () => !processGroupAlive(dev.pid), {
+    timeoutMs: 15_000,
+  });
 }
