@@ -1,5 +1,6 @@
 import { BaseCommand } from '../cli/base-command.js';
 import { dirFlag, serverFlag } from '../cli/flags.js';
+import { sanitizeText } from '../sanitize.js';
 import { connectBridge } from '../services/connect.js';
 
 export default class Connect extends BaseCommand {
@@ -36,7 +37,8 @@ Clients start it with a small environment and a working folder of their own: giv
       dir: flags.dir,
       servers: flags.server ?? [],
       version: this.config.version,
-      log: (line) => process.stderr.write(`${line}\n`),
+      // Lines quote what the gateway said: shown, never obeyed by a terminal.
+      log: (line) => process.stderr.write(`${sanitizeText(line)}\n`),
     });
   }
 }

@@ -192,6 +192,21 @@ describe('mcpx connect', () => {
     expect(gateway.initializedNotifications).toBe(1);
   });
 
+  it('shows control characters of what it quotes on stderr escaped, not acted on', async () => {
+    const port = await freePort();
+    const parent = await workspace(port);
+    // A workspace whose path would retitle a terminal window if printed raw.
+    const ws = join(parent, 'evil\u001b]0;pwned\u0007');
+    await mkdir(join(ws, '.mcpx'), { recursive: true });
+    await writeFile(join(ws, 'mcpx.json'), JSON.stringify({ mcpServers: {}, gateway: { port } }));
+    const bridged = await connect(ws);
+    await until('the stderr line saying how to start mcpx dev', () =>
+      bridged.stderr().includes('evil\\x1b]0;pwned\\x07'),
+    );
+    expect(bridged.stderr()).not.toContain('\u001b');
+    expect(bridged.client.getInstructions()).toContain(ws);
+  });
+
   it('uses /servers/<name>/mcp for one --server and ?servers= for several', async () => {
     const port = await freePort();
     const ws = await workspace(port);

@@ -50,6 +50,11 @@ describe('the gateway from a shell and from a stdio client', () => {
     expect(tools.stdout).toMatch(/^kit\n {2}kit__echo +Returns the text it is given/m);
     expect(tools.stdout).toMatch(/^ {2}kit__add +Adds two numbers\.$/m);
 
+    const only = await mcpx(['tools', '--server', 'kit', '--json'], { cwd: ws });
+    expect(only.exitCode, only.stderr).toBe(0);
+    const listed = (JSON.parse(only.stdout) as { tools: { name: string }[] }).tools;
+    expect(listed.map((t) => t.name).sort()).toEqual(['kit__add', 'kit__echo']);
+
     const called = await mcpx(['call', 'kit__add', 'a=2', 'b=3'], { cwd: ws });
     expect(called.exitCode, called.stderr).toBe(0);
     expect(called.stdout).toBe('5');
