@@ -63,10 +63,17 @@ export async function callTool(options: CallOptions): Promise<CallToolResult> {
   });
 }
 
-/** Throws the unknown-tool McpxError when `name` is not in the endpoint's list. */
+/**
+ * Throws the unknown-tool McpxError when `name` is not in the endpoint's list although its server
+ * lists others. A server with nothing listed is down (the gateway leaves it out of the lists), and
+ * its tool error says why: that stays the result.
+ */
 async function mustBeListed(client: Client, name: string, result: CallToolResult): Promise<void> {
   const names = (await listAll(client).catch(() => undefined))?.map((t) => t.name);
   if (names === undefined || names.includes(name)) return;
+  const at = name.indexOf('__');
+  const prefix = at < 0 ? undefined : name.slice(0, at + 2);
+  if (prefix === undefined || !names.some((n) => n.startsWith(prefix))) return;
   const text = result.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ');
   throw unknownTool(name, names, withoutSdkPrefix(text));
 }

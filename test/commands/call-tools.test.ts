@@ -111,15 +111,29 @@ describe('mcpx call', () => {
 
   it('explains an unknown tool with the closest names, exit 2', async () => {
     await cluster();
+    // A known server's unknown tool: the server's tool error, told apart by the list.
     const typo = await runCommand(Call, ['kit__ecko', '--dir', ws]);
     expect(typo.exitCode).toBe(2);
-    expect(typo.stderr).toContain(
-      'Error: The gateway has no tool "kit__ecko" (-32602: Unknown tool: kit__ecko).',
+    expect(typo.stderr).toBe(
+      'Error: The gateway has no tool "kit__ecko" (Tool ecko not found).\n' +
+        'Try: did you mean `kit__echo`? `mcpx tools` lists them all\n',
     );
-    expect(typo.stderr).toContain('Try: did you mean `kit__echo`?');
+    // An unknown prefix: the gateway's -32602.
     const bare = await runCommand(Call, ['echo', '--dir', ws]);
     expect(bare.exitCode).toBe(2);
+    expect(bare.stderr).toContain(
+      'Error: The gateway has no tool "echo" (-32602: Unknown tool: echo).',
+    );
     expect(bare.stderr).toContain('Try: did you mean `kit__echo` or `docs__echo`?');
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it('keeps the tool error of a server that is down (nothing of it listed), exit 1', async () => {
+    await cluster();
+    const { exitCode, stderr } = await runCommand(Call, ['down__echo', '--dir', ws]);
+    expect(exitCode).toBe(0);
+    expect(process.exitCode).toBe(1);
+    expect(stderr).toBe('down is crashed: exited with code 1\n');
   });
 
   it('refuses bad --args and pairs that are not key=value, exit 2, before calling anything', async () => {

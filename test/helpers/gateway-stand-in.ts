@@ -199,11 +199,34 @@ function mcpServer(state: StandIn): Server {
             structuredContent: args,
           };
         default:
-          throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+          return unknown(request.params.name);
       }
     },
   );
   return server;
+}
+
+/**
+ * What the gateway answers for a name it does not list: it routes by prefix, so a known server's
+ * unknown tool is that server's tool error; a server that is down (`down__`) is a tool error
+ * naming its state; an unknown prefix is -32602.
+ */
+function unknown(name: string): CallToolResult {
+  const at = name.indexOf('__');
+  const prefix = at < 0 ? '' : name.slice(0, at);
+  if (prefix === 'kit' || prefix === 'docs') {
+    return {
+      content: [{ type: 'text', text: `Tool ${name.slice(at + 2)} not found` }],
+      isError: true,
+    };
+  }
+  if (prefix === 'down') {
+    return {
+      content: [{ type: 'text', text: 'down is crashed: exited with code 1' }],
+      isError: true,
+    };
+  }
+  throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
