@@ -64,7 +64,10 @@ describe('mcpx connect across a restart of mcpx dev', () => {
     (transport.stderr as Readable | null)
       ?.setEncoding('utf8')
       .on('data', (chunk: string) => (stderr += chunk));
-    client = new Client({ name: 'connect-dev-restart-test', version: '1.0.0' }, { capabilities: {} });
+    client = new Client(
+      { name: 'connect-dev-restart-test', version: '1.0.0' },
+      { capabilities: {} },
+    );
     let toolsChanged = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void toolsChanged++);
     await client.connect(transport);
