@@ -76,5 +76,8 @@ function parseClientJson(text: string, file: string, client: ClientSpec): Node {
 /** The plain value at `path` of a parsed tree (undefined when absent). */
 function valueOf(tree: Node, path: string[]): unknown {
   const node = findNodeAtLocation(tree, path);
-  return node === undefined ? undefined : getNodeValue(node);
+  // As JSON.parse builds it (jsonc-parser's objects have no prototype).
+  return node === undefined
+    ? undefined
+    : (JSON.parse(JSON.stringify(getNodeValue(node))) as unknown);
 }
