@@ -46,7 +46,7 @@ export function upsertTomlEntry(
         file,
         text,
         node.range[0],
-        `[[${key.join('.')}]] makes "${client.rootKey}" an array of tables; ${client.title} reads a table of entries`,
+        `[[${keyPath(node.key).join('.')}]] makes "${client.rootKey}" an array of tables; ${client.title} reads a table of entries`,
       );
     }
     if (node.type === 'TOMLTable') lastRootTable = lineEnd(text, node.range[1]);
