@@ -11,7 +11,7 @@ import type { Workspace } from '../manifest/load.js';
 
 /** The tools of each running server, by server name; or why they could not be had. */
 export type RunningTools =
-  { ok: true; byServer: Map<string, string[]> } | { ok: false; why: string };
+  { ok: true; byServer: Map<string, string[]>; url: string } | { ok: false; why: string };
 
 /**
  * Every tool of every server of the `mcpx dev` running for the workspace, each from the gateway's
@@ -61,7 +61,7 @@ export async function runningTools(root: string): Promise<RunningTools> {
       await client.close().catch(() => {});
     }
   }
-  return { ok: true, byServer };
+  return { ok: true, byServer, url: snapshot.gateway.url };
 }
 
 /** How the names of a configuration reach the client: through the gateway, or one entry per server. */

@@ -145,7 +145,7 @@ export async function clientConfig(options: ConfigOptions): Promise<ConfigResult
     options.via === 'gateway'
       ? { via: 'gateway', clientPrefix: client.toolPrefix(options.name) }
       : { via: 'direct', clientPrefix: (server) => client.toolPrefix(server) };
-  const names = await checkNames(workspace, route);
+  const names = await checkNames(workspace, route, warnings);
   if (names.problems.length > 0) {
     const list = names.problems.slice(0, 10).map((p) => `  ${p}`);
     if (names.problems.length > 10) list.push(`  ... and ${names.problems.length - 10} more`);
@@ -192,11 +192,23 @@ export async function clientConfig(options: ConfigOptions): Promise<ConfigResult
   };
 }
 
-function clientSpec(id: string): ClientSpec {
+/** Other names people give the clients. */
+const ALIASES: Record<string, ClientId> = {
+  'gemini-cli': 'gemini',
+  'codex-cli': 'codex',
+  'vs-code': 'vscode',
+  code: 'vscode',
+  claudecode: 'claude-code',
+};
+
+function clientSpec(typed: string): ClientSpec {
+  const id = ALIASES[typed.toLowerCase()] ?? typed.toLowerCase();
   if (isClientId(id)) return CLIENTS[id];
   const near = closest(id, [...CLIENT_IDS]);
-  throw new McpxError(`mcpx does not know the client "${id}".`, {
-    hint: `${near === undefined ? '' : `did you mean "${near}"? `}clients: ${CLIENT_IDS.join(', ')} (\`mcpx config --list\` shows their files)`,
+  const starting = CLIENT_IDS.filter((c) => c.startsWith(id));
+  const guess = near !== undefined ? [near] : starting;
+  throw new McpxError(`mcpx does not know the client "${typed}".`, {
+    hint: `${guess.length === 0 ? '' : `did you mean ${guess.map((g) => `"${g}"`).join(' or ')}? `}clients: ${CLIENT_IDS.join(', ')} (\`mcpx config --list\` shows their files)`,
   });
 }
 
@@ -341,8 +353,17 @@ function absoluteArgs(args: readonly string[], cwd: string): string[] {
   );
 }
 
-async function checkNames(workspace: Workspace, route: NameRoute): Promise<ConfigResult['names']> {
+async function checkNames(
+  workspace: Workspace,
+  route: NameRoute,
+  warnings: string[],
+): Promise<ConfigResult['names']> {
   const running = await runningTools(workspace.root);
+  if (running.ok && route.via === 'gateway' && running.url !== gatewayUrl(workspace)) {
+    warnings.push(
+      `mcpx dev runs its gateway at ${running.url} now (--gateway-port or MCPX_GATEWAY_PORT), but the entry points at ${gatewayUrl(workspace)}, where mcpx.json puts it: set "gateway": {"port"} in mcpx.json to move it for good.`,
+    );
+  }
   if (!running.ok) {
     return {
       checked: false,
