@@ -180,3 +180,44 @@ describe.each(cases)('mcpx config $id --scope $scope --write', ({ id, scope }) =
     await expect(stat(`${file}.bak`)).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe('mcpx config <client> --via direct --write (a fresh file)', () => {
+  it.each(['claude-code', 'codex', 'claude-desktop'] as const)('%s', async (id) => {
+    const client = CLIENTS[id];
+    const scope = scopesOf(client).at(-1) ?? 'user';
+    const file = (client.files[scope] as (c: PathContext) => string)({ ...paths, root });
+    await rm(file, { force: true });
+    const result = await clientConfig({
+      dir: root,
+      client: id,
+      via: 'direct',
+      scope,
+      write: true,
+      name: 'mcpx',
+      mcpx: { node: NODE, bin: BIN },
+      paths,
+    });
+    expect(result).toMatchObject({ written: true, changed: true, backup: undefined });
+    const text = await readFile(file, 'utf8');
+    await expect(normalised(text)).toMatchFileSnapshot(
+      `golden/direct.${id}.${client.format === 'toml' ? 'toml' : 'json'}`,
+    );
+    const kit = parsed(id, text)[client.rootKey]?.kit as Record<string, unknown>;
+    // The Node that runs mcpx (scaffolded servers are TypeScript), and a folder the client can
+    // find from its own working directory.
+    expect(kit.command).toBe(NODE);
+    if (client.cwd) {
+      expect(kit).toMatchObject({ args: ['src/stdio.ts'], cwd: join(root, 'servers', 'kit') });
+    } else {
+      expect(kit.args).toEqual([join(root, 'servers', 'kit', 'src', 'stdio.ts')]);
+    }
+    const warnings = result.warnings.join('\n');
+    expect(warnings).toContain('live reload, restarts, health checks');
+    if (id === 'claude-code') expect(kit.env).toEqual({ KEY: '${KIT_KEY}' });
+    else {
+      // Neither expands variables in its file: the reference is left out, and said.
+      expect(kit.env).toBeUndefined();
+      expect(warnings).toContain('these environment variables were left out: KEY');
+    }
+  });
+});
