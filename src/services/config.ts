@@ -261,8 +261,9 @@ function gatewayEntries(
     headers: auth ? { Authorization: `Bearer \${${TOKEN_ENV}}` } : {},
   });
   if (auth) {
+    const tokenFile = gatewayTokenFile(workspace.root);
     notes.push(
-      `The entry reads the gateway's token from ${TOKEN_ENV}: set it where ${client.title} starts, e.g. export ${TOKEN_ENV}="$(cat ${gatewayTokenFile(workspace.root)})" (mcpx dev creates that file on its first run).`,
+      `The entry reads the gateway's token from ${TOKEN_ENV}: set it where ${client.title} starts, e.g. export ${TOKEN_ENV}="$(cat ${tokenFile})"${existsSync(tokenFile) ? '' : ' (mcpx dev creates that file on its first run)'}.`,
     );
   }
   if (!isLoopbackHost(workspace.gateway.host)) {
