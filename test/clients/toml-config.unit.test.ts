@@ -65,10 +65,17 @@ describe('upsertTomlEntry', () => {
   });
 
   it('refuses mcp_servers as one inline table, and [[mcp_servers]], naming the line', () => {
-    expect(() => upsert('x = 1\nmcp_servers = { a = { url = "u" } }\n')).toThrow(
-      expect.objectContaining({
-        message: expect.stringMatching(/^\/c\.toml:2:1: "mcp_servers" is one inline value/),
-      }) as McpxError,
+    const inline = (() => {
+      try {
+        return upsert('x = 1\nmcp_servers = { a = { url = "u" } }\n');
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(inline).toBeInstanceOf(McpxError);
+    expect((inline as McpxError).exitCode).toBe(2);
+    expect((inline as McpxError).message).toMatch(
+      /^\/c\.toml:2:1: "mcp_servers" is one inline value/,
     );
     expect(() => upsert('[[mcp_servers]]\nurl = "u"\n')).toThrow(
       /\/c\.toml:1:1: \[\[mcp_servers\]\]/,
