@@ -9,6 +9,9 @@ import { SEPARATOR, clientNameProblem } from '../gateway/names.js';
 import { readGatewayToken } from '../gateway/token.js';
 import type { Workspace } from '../manifest/load.js';
 
+/** A gateway that takes longer to list one server's tools is not answering. */
+const LIST_TIMEOUT = 10_000;
+
 /** The tools of each running server, by server name; or why they could not be had. */
 export type RunningTools =
   { ok: true; byServer: Map<string, string[]>; url: string } | { ok: false; why: string };
@@ -42,11 +45,13 @@ export async function runningTools(root: string): Promise<RunningTools> {
     const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
     const client = new Client({ name: 'mcpx-config', version: '0.1.0' }, { capabilities: {} });
     try {
-      await client.connect(transport);
+      await client.connect(transport, { timeout: LIST_TIMEOUT });
       const names: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await client.listTools(cursor === undefined ? {} : { cursor });
+        const page = await client.listTools(cursor === undefined ? {} : { cursor }, {
+          timeout: LIST_TIMEOUT,
+        });
         names.push(...page.tools.map((t) => t.name));
         cursor = page.nextCursor;
       } while (cursor !== undefined);

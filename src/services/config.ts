@@ -21,7 +21,7 @@ import {
   runningTools,
   toolNameProblems,
 } from '../clients/tool-names.js';
-import { McpxError } from '../errors.js';
+import { McpxError, isMcpxError } from '../errors.js';
 import { gatewayTokenFile } from '../gateway/token.js';
 import { isLoopbackHost } from '../manifest/gateway.js';
 import { type Workspace, findWorkspaceRoot, loadWorkspace } from '../manifest/load.js';
@@ -177,9 +177,14 @@ export async function clientConfig(options: ConfigOptions): Promise<ConfigResult
     notes,
   };
   if (!options.write) {
-    // A malformed file is worth saying before the user pastes into it.
+    // A malformed file is worth saying before the user pastes into it; the entry is printed anyway.
     const text = await readConfigText(file);
-    if (text !== undefined) readEntries(text, file, client);
+    try {
+      if (text !== undefined) readEntries(text, file, client);
+    } catch (error) {
+      if (!isMcpxError(error)) throw error;
+      warnings.push(error.message.replace(' mcpx left the file unchanged.', ''));
+    }
     return { ...base, written: false, changed: false };
   }
   const outcome = await writeEntries(file, client, entries);

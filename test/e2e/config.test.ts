@@ -52,7 +52,7 @@ describe('mcpx config', () => {
     expect(result.stderr).toContain('Not written:');
   });
 
-  it('refuses to touch a malformed file: exit 2, its line and column, the file unchanged', async () => {
+  it('refuses to write a malformed file: exit 2, its line and column, the file unchanged; printing warns', async () => {
     const file = join(dir, '.cursor', 'mcp.json');
     await mkdir(join(dir, '.cursor'), { recursive: true });
     const broken = '{\n  "mcpServers": {\n    // mine\n  }\n}\n';
@@ -61,6 +61,14 @@ describe('mcpx config', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(
       `${file}:3:5: comments are not allowed in JSON (Cursor reads this file as plain JSON). mcpx left the file unchanged.`,
+    );
+    expect(await readFile(file, 'utf8')).toBe(broken);
+    // Printing still prints, and says what is wrong with the file the entry would go into.
+    const printed = await run(['cursor']);
+    expect(printed.exitCode).toBe(0);
+    expect(printed.stdout).toContain('"mcpServers"');
+    expect(printed.stderr).toContain(
+      `warning: ${file}:3:5: comments are not allowed in JSON (Cursor reads this file as plain JSON).\n`,
     );
     expect(await readFile(file, 'utf8')).toBe(broken);
     await rm(join(dir, '.cursor'), { recursive: true });
