@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McpxError } from '../../src/errors.js';
-import { type ConfigOptions, clientConfig } from '../../src/services/config.js';
+import { type ConfigOptions, clientConfig, listClientFiles } from '../../src/services/config.js';
 
 let root: string;
 let home: string;
@@ -90,5 +90,29 @@ describe('mcpx config entries', () => {
     );
     expect(result.file).toBe(join(home, 'codex-home', 'config.toml'));
     expect(result.snippet).toBe('[mcp_servers.mcpx]\nurl = "http://127.0.0.1:7444/mcp"');
+  });
+
+  it("--list names each OS's files: Claude Desktop and VS Code under Application Support or %APPDATA%", async () => {
+    const fileOf = async (platform: NodeJS.Platform, env: NodeJS.ProcessEnv, id: string) =>
+      (await listClientFiles(root, { home: '/h', platform, env })).find((c) => c.client === id)
+        ?.files;
+    expect(await fileOf('darwin', {}, 'claude-desktop')).toEqual([
+      {
+        scope: 'user',
+        file: '/h/Library/Application Support/Claude/claude_desktop_config.json',
+        exists: false,
+      },
+    ]);
+    expect((await fileOf('win32', { APPDATA: '/h/AppData/Roaming' }, 'vscode'))?.[1]?.file).toBe(
+      join('/h/AppData/Roaming', 'Code', 'User', 'mcp.json'),
+    );
+    expect(await fileOf('linux', {}, 'windsurf')).toEqual([
+      { scope: 'user', file: '/h/.codeium/windsurf/mcp_config.json', exists: false },
+    ]);
+    expect((await fileOf('linux', {}, 'claude-code'))?.[0]).toEqual({
+      scope: 'project',
+      file: join(root, '.mcp.json'),
+      exists: false,
+    });
   });
 });
