@@ -292,6 +292,13 @@ function directEntries(
   const entries: Record<string, Entry> = {};
   for (const server of workspace.servers.values()) {
     if (server.disabled) continue;
+    // The tables write Streamable HTTP entries; an SSE server would get one it cannot answer.
+    if (server.transport === 'sse') {
+      warnings.push(
+        `${server.name} left out: it speaks the legacy SSE transport (deprecated), and mcpx writes Streamable HTTP entries; the gateway (\`mcpx config ${client.id}\`) serves it over Streamable HTTP.`,
+      );
+      continue;
+    }
     if (server.remote || server.http !== undefined) {
       if (client.http === undefined) {
         warnings.push(
