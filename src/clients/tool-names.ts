@@ -3,14 +3,11 @@
  * (`^[a-zA-Z0-9_-]{1,64}$` with the client's own prefix), from the running gateway: tools exist
  * only while their servers run.
  */
-import { controlStatus } from '../control/client.js';
 import { isMcpxError } from '../errors.js';
+import { listAll, withGatewayClient } from '../gateway/client.js';
+import { type GatewayTarget, endpointFor, runningGateway } from '../gateway/locate.js';
 import { SEPARATOR, clientNameProblem } from '../gateway/names.js';
-import { readGatewayToken } from '../gateway/token.js';
 import type { Workspace } from '../manifest/load.js';
-
-/** A gateway that takes longer to list one server's tools is not answering. */
-const LIST_TIMEOUT = 10_000;
 
 /** The tools of each running server, by server name; or why they could not be had. */
 export type RunningTools =
@@ -22,51 +19,30 @@ export type RunningTools =
  * fit the manifest's clientPrefix, and those are the ones to report).
  */
 export async function runningTools(root: string): Promise<RunningTools> {
-  let snapshot;
+  let target: GatewayTarget;
   try {
-    snapshot = await controlStatus(root, { timeoutMs: 3000 });
+    target = await runningGateway(root);
   } catch (error) {
     if (isMcpxError(error)) return { ok: false, why: error.message.replace(/\.$/, '') };
     throw error;
   }
-  if (snapshot.gateway === undefined) {
-    return { ok: false, why: 'mcpx dev runs without its gateway (--no-gateway)' };
-  }
-  const token = snapshot.gateway.auth ? await readGatewayToken(root) : undefined;
-  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-  const { StreamableHTTPClientTransport } =
-    await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
   const byServer = new Map<string, string[]>();
-  const servers = [...new Set(snapshot.replicas.map((r) => r.server))];
-  for (const server of servers) {
-    const url = new URL(`/servers/${encodeURIComponent(server)}/mcp`, snapshot.gateway.url);
-    const headers: Record<string, string> =
-      token === undefined ? {} : { authorization: `Bearer ${token}` };
-    const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
-    const client = new Client({ name: 'mcpx-config', version: '0.1.0' }, { capabilities: {} });
+  for (const server of target.servers) {
+    const url = endpointFor(target.url, [server]);
     try {
-      await client.connect(transport, { timeout: LIST_TIMEOUT });
-      const names: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor === undefined ? {} : { cursor }, {
-          timeout: LIST_TIMEOUT,
-        });
-        names.push(...page.tools.map((t) => t.name));
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
-      byServer.set(server, names);
+      const tools = await withGatewayClient(root, target, url, listAll);
+      byServer.set(
+        server,
+        tools.map((t) => t.name),
+      );
     } catch (error) {
       return {
         ok: false,
         why: `the gateway at ${url.href} did not list ${server}'s tools (${error instanceof Error ? error.message : String(error)})`,
       };
-    } finally {
-      await transport.terminateSession().catch(() => {});
-      await client.close().catch(() => {});
     }
   }
-  return { ok: true, byServer, url: snapshot.gateway.url };
+  return { ok: true, byServer, url: target.url.href };
 }
 
 /** How the names of a configuration reach the client: through the gateway, or one entry per server. */
