@@ -10,6 +10,9 @@ export default defineConfig({
     // oclif commands print through process.stdout; keep it visible to runCommand.
     disableConsoleIntercept: true,
     testTimeout: 20_000,
+    // Every mcpx dev a test starts gets a free gateway port: tests run side by side, and 7330 is
+    // the user's. A test about the port sets it itself.
+    env: { MCPX_GATEWAY_PORT: '0' },
     hookTimeout: 120_000,
     // End-to-end tests install packages and spawn servers: keep them off each other's toes on 2 cores.
     fileParallelism: true,

@@ -36,6 +36,24 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
       default: true,
       summary: 'Reload servers when their files or mcpx.json change (--no-watch to turn off).',
     }),
+    gateway: Flags.boolean({
+      allowNo: true,
+      default: true,
+      summary:
+        'Serve the cluster to MCP clients on one endpoint (--no-gateway to turn off): http://127.0.0.1:7330/mcp by default.',
+    }),
+    'gateway-port': Flags.integer({
+      min: 0,
+      max: 65535,
+      env: 'MCPX_GATEWAY_PORT',
+      summary:
+        'Port of the gateway, instead of "gateway.port" in mcpx.json (default 7330); 0 picks a free one.',
+    }),
+    auth: Flags.boolean({
+      allowNo: true,
+      summary:
+        "Require the bearer token of .mcpx/gateway-token on the gateway's MCP endpoints (--no-auth to turn off; loopback only).",
+    }),
     dir: dirFlag,
     // BaseCommand's --json, described for what it does here.
     json: Flags.boolean({
@@ -63,6 +81,11 @@ Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then S
         servers: flags.server,
         watch: flags.watch,
         signal: stopping.signal,
+        gateway: {
+          enabled: flags.gateway,
+          port: flags['gateway-port'],
+          auth: flags.auth,
+        },
         display: (names, replicas) => {
           // A closed stdout (`mcpx dev | head`) ends the run, as it ends any other command.
           const terminal = new TerminalSink({

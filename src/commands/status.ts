@@ -1,11 +1,10 @@
 import { BaseCommand } from '../cli/base-command.js';
 import { dirFlag } from '../cli/flags.js';
-import { clusterStatus } from '../services/status.js';
-import type { ClusterSnapshot } from '../supervisor/state.js';
+import { type StatusReport, clusterStatus } from '../services/status.js';
 
 export default class Status extends BaseCommand {
-  static override summary = 'Show every replica of the running `mcpx dev` cluster.';
-  static override description = `Asks the mcpx dev running for this workspace (in another terminal) how its servers are doing, over a socket only your user can reach, and prints one row per replica:
+  static override summary = 'Show the gateway and every replica of the running `mcpx dev` cluster.';
+  static override description = `Asks the mcpx dev running for this workspace (in another terminal) how its servers are doing, over a socket only your user can reach, and prints its gateway (URL, client sessions, what it lists) and one row per replica:
 
   SERVER             name, or name#i for each of several replicas (0-based)
   STATE              ready, starting, backoff, unhealthy, crashed or stopped
@@ -13,10 +12,11 @@ export default class Status extends BaseCommand {
   UPTIME             time since the current instance became ready
   RESTARTS           starts after the first (crashes, health, mcpx restart)
   TOOLS/RES/PROMPTS  what it lists; 2+1 is 2 resources and 1 template
+  CALLS              gateway calls to it: in flight now / served (- without a gateway)
   LAST RELOAD        whether the last reload served the new code, and when
   LAST ERROR         why it last stopped or failed, cut to fit the terminal
 
---json prints the snapshot mcpx dev reported, with full ISO times and the whole last error.
+--json prints the snapshot mcpx dev reported, with full ISO times and the whole last error, and the gateway's token (gateway.token) when it requires one.
 
 Exits with 4 when no mcpx dev runs for the workspace.`;
 
@@ -35,9 +35,9 @@ Exits with 4 when no mcpx dev runs for the workspace.`;
 
   static override flags = { dir: dirFlag };
 
-  async run(): Promise<ClusterSnapshot> {
+  async run(): Promise<StatusReport> {
     const { flags } = await this.parse(Status);
-    const snapshot = await clusterStatus(flags.dir);
+    const snapshot = await clusterStatus(flags.dir, { token: this.jsonEnabled() });
     if (!this.jsonEnabled()) {
       const { formatStatus } = await import('../ui/status-table.js');
       this.log(formatStatus(snapshot));

@@ -41,6 +41,9 @@ export interface LogEvent {
 /** The server name used for events about the cluster rather than one server. */
 export const CLUSTER = 'mcpx';
 
+/** The server name of the gateway's own events (forwarded calls): `mcpx logs --server gateway`. */
+export const GATEWAY = 'gateway';
+
 export function levelRank(level: LogLevel): number {
   return LOG_LEVELS.indexOf(level);
 }

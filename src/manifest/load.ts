@@ -5,12 +5,15 @@ import { McpxError } from '../errors.js';
 import { closest } from '../closest.js';
 import { type JsonPath, locate, parseJsonText, valueAt } from './json-text.js';
 import { type ResolvedRole, RoleSchema, resolveRoles } from './roles.js';
+import { type GatewaySettings, gatewaySettings } from './gateway.js';
 import {
+  GatewaySchema,
   HealthSchema,
   MANIFEST_FILE,
   type Manifest,
   ManifestSchema,
   ServerEntrySchema,
+  ServerGatewaySchema,
 } from './schema.js';
 import { type ServerConfig, serverConfigs } from './servers.js';
 
@@ -23,6 +26,8 @@ export interface Workspace {
   roles: Map<string, ResolvedRole>;
   /** Every server of the manifest, in its order, normalised once here (see `serverConfig`). */
   servers: ReadonlyMap<string, ServerConfig>;
+  /** The gateway's settings with every default applied. */
+  gateway: GatewaySettings;
 }
 
 /** The workspace of a validated manifest: its roles resolved and its servers normalised. */
@@ -33,7 +38,15 @@ export function workspaceOf(
   manifest: Manifest,
 ): Workspace {
   const roles = resolveRoles(manifest.roles);
-  return { root, file, text, manifest, roles, servers: serverConfigs(root, manifest, roles) };
+  return {
+    root,
+    file,
+    text,
+    manifest,
+    roles,
+    servers: serverConfigs(root, manifest, roles),
+    gateway: gatewaySettings(manifest),
+  };
 }
 
 /** One problem in a manifest, located in the file. */
@@ -215,11 +228,15 @@ function knownKeys(issue: z.core.$ZodIssueUnrecognizedKeys): string[] {
         ? ServerEntrySchema.shape
         : path[0] === 'mcpServers' && path[2] === 'health'
           ? HealthSchema.shape
-          : path[0] === 'roles' && path.length === 2
-            ? RoleSchema.shape
-            : path[0] === 'logs' && path.length === 1
-              ? ManifestSchema.shape.logs.unwrap().shape
-              : {};
+          : path[0] === 'mcpServers' && path[2] === 'gateway'
+            ? ServerGatewaySchema.shape
+            : path[0] === 'gateway' && path.length === 1
+              ? GatewaySchema.shape
+              : path[0] === 'roles' && path.length === 2
+                ? RoleSchema.shape
+                : path[0] === 'logs' && path.length === 1
+                  ? ManifestSchema.shape.logs.unwrap().shape
+                  : {};
   return Object.keys(shape);
 }
 

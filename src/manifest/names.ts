@@ -21,6 +21,8 @@ export function serverNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'it is empty';
   if (RESERVED_SERVER_NAMES.has(name))
     return `"${name}" is reserved: git and live reload ignore folders of that name`;
+  if (name === 'gateway' || name === 'mcpx')
+    return `"${name}" is reserved: mcpx's own events are logged under it (\`mcpx logs --server ${name}\`)`;
   if (name.includes('/') || name.includes('\\')) return 'it contains a path separator';
   if (name.includes('..')) return 'it contains ".."';
   if (name.length > SERVER_NAME_MAX)

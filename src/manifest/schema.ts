@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { SERVER_NAME_MAX, serverNameProblem } from './names.js';
 import { BUILTIN_ROLES, RoleSchema, isBuiltinRole } from './roles.js';
+import {
+  CLIENT_NAME_MAX,
+  DEFAULT_GATEWAY,
+  PREFIX_SEPARATOR,
+  exposedWithoutAuth,
+  hostProblem,
+  isLoopbackHost,
+  nameRoom,
+} from './gateway.js';
 
 /** The file name of the workspace manifest. */
 export const MANIFEST_FILE = 'mcpx.json';
@@ -93,6 +102,61 @@ export const SmokeCaseSchema = z
 
 export type SmokeCase = z.infer<typeof SmokeCaseSchema>;
 
+/** How a server meets the clients of the gateway. */
+export const ServerGatewaySchema = z
+  .strictObject({
+    prefix: z
+      .string()
+      .min(1)
+      .regex(/^[a-zA-Z0-9-]+$/, 'letters, digits and "-" (no "_", so "__" stays the separator)')
+      .optional()
+      .describe(
+        `What the gateway puts before this server's tool and prompt names, as <prefix>${PREFIX_SEPARATOR}<name> (default: the server's name); unique across servers. A shorter one leaves more room within ${CLIENT_NAME_MAX} characters.`,
+      ),
+  })
+  .describe('How the gateway of `mcpx dev` presents this server.');
+
+export const ISOLATION_MODES = ['shared', 'session'] as const;
+export type Isolation = (typeof ISOLATION_MODES)[number];
+
+/** The gateway of `mcpx dev`: one MCP endpoint for the whole cluster. */
+export const GatewaySchema = z
+  .strictObject({
+    port: z
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(
+        `Port of the gateway (default ${DEFAULT_GATEWAY.port}); \`--gateway-port\` overrides it.`,
+      ),
+    host: z
+      .string()
+      .superRefine((host, ctx) => {
+        const problem = hostProblem(host);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .describe(
+        `Address the gateway binds (default ${DEFAULT_GATEWAY.host}). Anything but loopback needs "auth".`,
+      ),
+    auth: z
+      .boolean()
+      .optional()
+      .describe(
+        'Require the bearer token of .mcpx/gateway-token on /mcp and /servers/* (default true); false is allowed on a loopback host only.',
+      ),
+    clientPrefix: z
+      .string()
+      .max(CLIENT_NAME_MAX - 4)
+      .regex(/^[a-zA-Z0-9_-]*$/, 'letters, digits, "_" and "-"')
+      .optional()
+      .describe(
+        `What your MCP client puts before each tool name (default "${DEFAULT_GATEWAY.clientPrefix}", as Claude Code does for a server named mcpx); the gateway keeps clientPrefix + prefix + "${PREFIX_SEPARATOR}" + name within ${CLIENT_NAME_MAX} characters.`,
+      ),
+  })
+  .describe('The gateway of `mcpx dev`: one MCP endpoint for the whole cluster.');
+
 /** A start or stop timeout: at least 100 ms, at most 10 minutes. */
 const TimeoutMs = z.int().min(100).max(600_000).optional();
 
@@ -178,6 +242,13 @@ export const ServerEntrySchema = z
     ),
     health: HealthSchema.optional(),
     smoke: SmokeEntrySchema.optional(),
+    gateway: ServerGatewaySchema.optional(),
+    isolation: z
+      .enum(ISOLATION_MODES)
+      .optional()
+      .describe(
+        'How gateway sessions share the server. "shared" (default): every client session calls the same replicas, balanced per call. "session": a dedicated instance for each client session, started when the session opens and stopped when it ends; for servers that use sampling, elicitation or roots (requests back to one client), or keep per-client state.',
+      ),
   })
   .superRefine((entry, ctx) => {
     if (entry.command === undefined && entry.url === undefined) {
@@ -234,6 +305,22 @@ export const ServerEntrySchema = z
         }
       }
     }
+    if (entry.url !== undefined && entry.isolation === 'session') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['isolation'],
+        message:
+          '"session" starts an instance per client session, so it needs a server mcpx starts with "command"; this one has "url"',
+      });
+    }
+    if (entry.port !== undefined && entry.isolation === 'session') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['port'],
+        message:
+          'the instances of "isolation": "session" cannot share one fixed "port"; remove "port" to get a free port each',
+      });
+    }
     if (entry.port !== undefined && (entry.replicas ?? 1) > 1) {
       ctx.addIssue({
         code: 'custom',
@@ -266,6 +353,7 @@ export const ManifestSchema = z
     mcpServers: z
       .record(ServerNameSchema, ServerEntrySchema)
       .describe('Every server of the workspace, by name.'),
+    gateway: GatewaySchema.optional(),
     smoke: z
       .strictObject({
         clientPrefix: z
@@ -334,7 +422,50 @@ export const ManifestSchema = z
         });
       }
     }
+    checkGateway(manifest, ctx);
   })
   .describe('mcpx workspace manifest: every MCP server of the workspace and the roles they play.');
 
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+/**
+ * What the gateway needs of the manifest as a whole: prefixes that tell servers apart and leave
+ * room for a name, and a token on any host other machines can reach.
+ */
+function checkGateway(
+  manifest: {
+    gateway?: z.infer<typeof GatewaySchema> | undefined;
+    mcpServers: Record<string, ServerEntry>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const host = manifest.gateway?.host ?? DEFAULT_GATEWAY.host;
+  if (manifest.gateway?.auth === false && !isLoopbackHost(host)) {
+    ctx.addIssue({ code: 'custom', path: ['gateway', 'auth'], message: exposedWithoutAuth(host) });
+  }
+  const clientPrefix = manifest.gateway?.clientPrefix ?? DEFAULT_GATEWAY.clientPrefix;
+  const owners = new Map<string, string>();
+  for (const [name, entry] of Object.entries(manifest.mcpServers)) {
+    const prefix = entry.gateway?.prefix ?? name;
+    const path =
+      entry.gateway?.prefix === undefined
+        ? ['mcpServers', name]
+        : ['mcpServers', name, 'gateway', 'prefix'];
+    const owner = owners.get(prefix);
+    if (owner === undefined) owners.set(prefix, name);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `servers "${owner}" and "${name}" both have the gateway prefix "${prefix}"; give one of them another "gateway": {"prefix": ...}`,
+      });
+    }
+    if (nameRoom(clientPrefix, prefix) < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `"${clientPrefix}${prefix}${PREFIX_SEPARATOR}" leaves no room for a tool name within ${CLIENT_NAME_MAX} characters; set a shorter "gateway": {"prefix": ...}`,
+      });
+    }
+  }
+}

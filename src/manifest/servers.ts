@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import type { ResolvedRole } from './roles.js';
-import { DEFAULT_HEALTH, DEFAULT_HTTP_PATH, type Manifest, type ServerEntry } from './schema.js';
+import {
+  DEFAULT_HEALTH,
+  DEFAULT_HTTP_PATH,
+  type Isolation,
+  type Manifest,
+  type ServerEntry,
+} from './schema.js';
 
 /** A server's whole start (spawn, initialize, list) in `mcpx dev` and `mcpx smoke`, by default. */
 export const DEFAULT_START_TIMEOUT = 30_000;
@@ -22,6 +28,10 @@ interface CommonConfig {
   startTimeout: number;
   /** The same bounds in `mcpx smoke`, whose own settings win. */
   smoke: { startTimeout: number; stopTimeout: number };
+  /** What the gateway puts before its tool and prompt names, as `<prefix>__<name>`. */
+  prefix: string;
+  /** Whether gateway sessions share its replicas, or each gets a dedicated instance. */
+  isolation: Isolation;
 }
 
 /** A server mcpx starts, as a child process. */
@@ -86,6 +96,8 @@ export function serverConfig(
       startTimeout: entry.smoke?.startTimeout ?? startTimeout,
       stopTimeout: entry.smoke?.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
     },
+    prefix: entry.gateway?.prefix ?? name,
+    isolation: entry.isolation ?? 'shared',
   };
   if (entry.url !== undefined) {
     return { ...common, remote: true, url: entry.url, headers: entry.headers ?? {} };

@@ -50,6 +50,8 @@ export interface StartDeps {
   onSpawn?: ((instance: ServerInstance) => void) | undefined;
   /** Aborting while it starts stops the instance: a newer reload superseded it. */
   signal?: AbortSignal | undefined;
+  /** The session relays a downstream client's capabilities (see McpSession): the gateway runs. */
+  relay?: boolean | undefined;
 }
 
 /** What a start is waiting for, to say what did not happen in time. */
@@ -102,7 +104,7 @@ export class ServerInstance {
     readonly deps: StartDeps,
   ) {
     this.startedAt = (deps.clock ?? systemClock).now();
-    this.session = new McpSession(deps.onEvent);
+    this.session = new McpSession(deps.onEvent, { relay: deps.relay });
     if (spec.launch === undefined) return;
     const process = new ServerProcess(spec.launch, {
       spawn: deps.spawn,

@@ -1,7 +1,19 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  McpError,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamPeer } from './upstream.js';
 import type { LogEvent } from '../logs/event.js';
 import { type RawSurface, type Surface, listRaw, listSurface } from './surface.js';
 import type { ServerProcess } from './process.js';
@@ -39,10 +51,58 @@ export class McpSession {
   readonly client: Client;
   /** The protocol version agreed in initialize. */
   protocolVersion: string | undefined;
+  /** Where the server's requests for its client go (the gateway); unset: they get an error. */
+  peer: UpstreamPeer | undefined;
+  /** Told when the server says one of its lists changed. */
+  onListChanged: ((kind: 'tools' | 'prompts' | 'resources') => void) | undefined;
 
-  constructor(onEvent: (event: ServerEvent) => void | Promise<void>) {
-    this.client = new Client({ name: 'mcpx', version: '0.1.0' }, { capabilities: {} });
+  /**
+   * `relay`: the session may carry a downstream client's capabilities (the gateway's): it declares
+   * sampling, elicitation and roots, and passes those requests to `peer`. Declared before any
+   * downstream client exists, so it is the union of what one may have; a downstream client that
+   * lacks one gets the request refused there.
+   */
+  constructor(
+    onEvent: (event: ServerEvent) => void | Promise<void>,
+    options: { relay?: boolean } = {},
+  ) {
+    this.client = new Client(
+      { name: 'mcpx', version: '0.1.0' },
+      {
+        capabilities: options.relay
+          ? {
+              sampling: { context: {}, tools: {} },
+              elicitation: { form: {}, url: {} },
+              roots: { listChanged: true },
+            }
+          : {},
+      },
+    );
+    if (options.relay) {
+      for (const schema of [
+        CreateMessageRequestSchema,
+        ElicitRequestSchema,
+        ListRootsRequestSchema,
+      ])
+        this.client.setRequestHandler(schema, (request, extra) => {
+          if (this.peer === undefined)
+            throw new McpError(
+              ErrorCode.InternalError,
+              `mcpx has no MCP client to pass ${request.method} to yet`,
+            );
+          // The SDK checks the answer against the method's result schema.
+          return this.peer.request(request, extra.signal) as never;
+        });
+      this.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+        this.peer?.resourceUpdated(notification.params.uri);
+      });
+    }
+    const changed = (kind: 'tools' | 'prompts' | 'resources') => () => this.onListChanged?.(kind);
+    this.client.setNotificationHandler(ToolListChangedNotificationSchema, changed('tools'));
+    this.client.setNotificationHandler(PromptListChangedNotificationSchema, changed('prompts'));
+    this.client.setNotificationHandler(ResourceListChangedNotificationSchema, changed('resources'));
     this.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+      this.peer?.log(notification.params);
       const { level, data, logger } = notification.params;
       const msg = typeof data === 'string' ? data : JSON.stringify(data);
       return onEvent({

@@ -7,6 +7,7 @@ import { CLUSTER, type LogEvent } from '../logs/event.js';
 import { logsDir } from '../logs/files.js';
 import { LogStore } from '../logs/store.js';
 import { type Workspace, loadWorkspace } from '../manifest/load.js';
+import { type RunningGateway, clusterEvent, gatewayLine, startGateway } from '../gateway/run.js';
 import type { ClusterSnapshot } from '../supervisor/state.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
 
@@ -27,6 +28,8 @@ export interface DevOptions {
   signal: AbortSignal;
   /** Policy overrides, for tests that need short crash windows and ladders. */
   policies?: SupervisorOptions['policies'];
+  /** The gateway: off with --no-gateway; the port and auth override mcpx.json's `gateway`. */
+  gateway?: { enabled: boolean; port?: number | undefined; auth?: boolean | undefined };
 }
 
 /** A running `mcpx dev`: what the command and its keys act on. */
@@ -48,13 +51,19 @@ export interface DevSession {
 export async function startDev(options: DevOptions): Promise<DevSession> {
   const workspace = await loadWorkspace(options.dir);
   let supervisor: Supervisor | undefined;
+  let gateway: RunningGateway | undefined;
+  const snapshot = (): ClusterSnapshot | undefined => {
+    const cluster = supervisor?.snapshot();
+    if (cluster === undefined || gateway === undefined) return cluster;
+    return { ...cluster, gateway: gateway.core.snapshot(gateway.http.url, gateway.auth) };
+  };
   const notStarted = (): never => {
     throw new McpxError('mcpx dev is still starting its servers.', {
       hint: 'try again in a moment',
     });
   };
   const control = await ControlServer.listen(workspace.root, {
-    status: () => supervisor?.snapshot() ?? notStarted(),
+    status: () => snapshot() ?? notStarted(),
     restart: async (server) => ({ restarted: await (supervisor ?? notStarted()).restart(server) }),
   });
   let store: LogStore | undefined;
@@ -74,41 +83,48 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const display = options.display(names, replicas);
     const stored = store;
     let storeFailed = false;
+    // Both sinks see every event in order; only the store's backlog slows the servers down (it
+    // keeps every line of a flood), never the terminal.
+    const emit = (event: LogEvent): void | Promise<void> => {
+      display(event);
+      if (storeFailed) return;
+      return stored.write(event).catch((error: unknown) => {
+        // A full or broken disk must not take the cluster down: say so once, keep showing logs.
+        // Every write waiting in the backlog fails with the same error: only the first says so.
+        if (storeFailed) return;
+        storeFailed = true;
+        display({
+          ...event,
+          server: CLUSTER,
+          replica: 0,
+          stream: 'mcpx',
+          level: 'error',
+          msg: `the log store in ${stored.dir} failed (${String(error)}); events are no longer saved`,
+        });
+      });
+    };
+    const gatewayOn = options.gateway?.enabled !== false;
     supervisor = new Supervisor({
       workspace,
       authToken: await newAuthToken(workspace.root),
       servers: options.servers,
       policies: options.policies,
       onWorkspace: countReplicas,
-      // Both sinks see every event in order; only the store's backlog slows the servers down (it
-      // keeps every line of a flood), never the terminal.
-      onEvent: (event) => {
-        display(event);
-        if (storeFailed) return;
-        return stored.write(event).catch((error: unknown) => {
-          // A full or broken disk must not take the cluster down: say so once, keep showing logs.
-          // Every write waiting in the backlog fails with the same error: only the first says so.
-          if (storeFailed) return;
-          storeFailed = true;
-          display({
-            ...event,
-            server: CLUSTER,
-            replica: 0,
-            stream: 'mcpx',
-            level: 'error',
-            msg: `the log store in ${stored.dir} failed (${String(error)}); events are no longer saved`,
-          });
-        });
-      },
+      onEvent: emit,
+      relay: gatewayOn,
+      onChange: () => gateway?.core.changed(),
     });
+    if (gatewayOn) gateway = await startGateway(workspace, supervisor, emit, options.gateway ?? {});
     if (supervisor.replicas.length === 0) {
       throw new McpxError(`No servers to run in ${workspace.file}.`, {
         hint: 'add one with `mcpx new server`, or enable the ones marked "disabled"',
       });
     }
     await supervisor.start();
+    if (gateway !== undefined) await emit(clusterEvent('info', gatewayLine(gateway)));
     if (options.watch && !options.signal.aborted) await supervisor.watch();
   } catch (error) {
+    await gateway?.http.close();
     await supervisor?.stop();
     await control.close();
     await store?.close();
@@ -120,6 +136,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     // A failure to stop reaches whoever awaits `stopped`, not the unhandled-rejection handler.
     const stop = (): void => {
       (async () => {
+        await gateway?.http.close();
         await running.stop();
         await control.close();
         await logStore.close().catch(() => undefined);
@@ -133,7 +150,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     root: workspace.root,
     names: [...new Set(running.replicas.map((r) => r.server))],
     logDir: logStore.dir,
-    snapshot: () => running.snapshot(),
+    snapshot: () => snapshot() ?? running.snapshot(),
     restart: (server) => running.restart(server),
   };
 }

@@ -1,5 +1,5 @@
 import { McpxError } from '../errors.js';
-import { CLUSTER, type LogEvent, type LogLevel } from '../logs/event.js';
+import { CLUSTER, GATEWAY, type LogEvent, type LogLevel } from '../logs/event.js';
 import { logsDir } from '../logs/files.js';
 import { type LogFilter, followLogs, hasLogs, readLogs } from '../logs/read.js';
 import { findWorkspaceRoot, loadWorkspace } from '../manifest/load.js';
@@ -114,7 +114,9 @@ async function prepare(options: LogsOptions): Promise<{
   const unknown =
     workspace === undefined
       ? []
-      : (options.servers ?? []).filter((name) => name !== CLUSTER && !known.includes(name));
+      : (options.servers ?? []).filter(
+          (name) => name !== CLUSTER && name !== GATEWAY && !known.includes(name),
+        );
   return {
     root,
     logDir: logsDir(root),

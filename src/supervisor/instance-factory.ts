@@ -5,7 +5,15 @@ import { type InstanceSpec, ServerInstance, StartError } from '../server/instanc
 import { describeExit } from '../server/process.js';
 import type { LadderOptions, LadderStep } from '../server/stop-ladder.js';
 import { type InstanceFactory, type ReplicaInstance, StartFailed } from './replica-deps.js';
-import type { Surface } from '../server/surface.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  type RawSurface,
+  type Surface,
+  diffSurfaces,
+  reloadParts,
+  surfaceOf,
+} from '../server/surface.js';
+import { CallCounter, type Upstream, type UpstreamPeer } from '../server/upstream.js';
 
 // The one place where the supervisor meets real server processes and MCP sessions: a Replica
 // sees only the ReplicaInstance contract, so it can be tested with fakes.
@@ -15,6 +23,8 @@ export interface InstanceFactoryOptions {
   makeSpec: () => Promise<InstanceSpec>;
   clock?: Clock | undefined;
   spawn?: typeof nodeSpawn | undefined;
+  /** The gateway runs: sessions relay sampling, elicitation and roots (see McpSession). */
+  relay?: boolean | undefined;
 }
 
 /** Instances that are real server processes (or connections to a `url`) with an MCP client. */
@@ -24,7 +34,8 @@ export function instanceFactory(options: InstanceFactoryOptions): InstanceFactor
     await hooks.onStarting({ description: describeStart(spec), port: spec.port });
     // The same wrapper from the spawn on, so the replica recognises it when it is ready.
     let wrapped: ReplicaServer | undefined;
-    const wrap = (server: ServerInstance): ReplicaServer => (wrapped ??= new ReplicaServer(server));
+    const wrap = (server: ServerInstance): ReplicaServer =>
+      (wrapped ??= new ReplicaServer(server, options.clock));
     try {
       const { instance, prepared } = await ServerInstance.start(
         spec,
@@ -35,12 +46,13 @@ export function instanceFactory(options: InstanceFactoryOptions): InstanceFactor
           signal: hooks.signal,
           onSpawn: (server) => hooks.onSpawn(wrap(server)),
           onExit: (exit) => hooks.onExit(describeExit(exit)),
+          relay: options.relay,
         },
         // Listed as the last step of the start: the reload diff compares what each instance had.
-        (session) => session.list(spec.startTimeout),
+        (session) => session.listRaw(spec.startTimeout),
       );
       const ready = wrap(instance);
-      ready.listed = prepared;
+      ready.listed(prepared, hooks.onSurfaceChanged);
       return ready;
     } catch (error) {
       if (!(error instanceof StartError)) throw error;
@@ -49,11 +61,74 @@ export function instanceFactory(options: InstanceFactoryOptions): InstanceFactor
   };
 }
 
-/** A server instance as a replica sees it, with what it listed while starting. */
-class ReplicaServer implements ReplicaInstance {
-  listed: Surface | undefined;
+/** How long listing again after a server's own list_changed may take. */
+const RELIST_TIMEOUT_MS = 10_000;
 
-  constructor(readonly instance: ServerInstance) {}
+/** A server instance as a replica sees it, with what it listed while starting. */
+class ReplicaServer implements ReplicaInstance, Upstream {
+  #raw: RawSurface | undefined;
+  #surface: Surface | undefined;
+  readonly calls: CallCounter;
+  /** One listing at a time; a list_changed during one asks for one more after it. */
+  #relisting: Promise<void> | undefined;
+  #relistAgain = false;
+
+  constructor(
+    readonly instance: ServerInstance,
+    clock: Clock | undefined,
+  ) {
+    this.calls = new CallCounter(clock);
+  }
+
+  /** Ready: what it listed while starting; from now on its own list_changed makes it list again. */
+  listed(raw: RawSurface, onChanged: ((changes: string[]) => void) | undefined): void {
+    this.#raw = raw;
+    this.#surface = surfaceOf(raw);
+    this.instance.session.onListChanged = () => this.#relist(onChanged);
+  }
+
+  #relist(onChanged: ((changes: string[]) => void) | undefined): void {
+    if (this.#relisting !== undefined) {
+      this.#relistAgain = true;
+      return;
+    }
+    this.#relisting = (async () => {
+      do {
+        this.#relistAgain = false;
+        const raw = await this.instance.session.listRaw(RELIST_TIMEOUT_MS).catch(() => undefined);
+        // A server that cannot list now keeps what it listed last; its health check decides.
+        if (raw === undefined) continue;
+        const surface = surfaceOf(raw);
+        const before = this.#surface;
+        this.#raw = raw;
+        this.#surface = surface;
+        const changes = before === undefined ? [] : reloadParts(diffSurfaces(before, surface));
+        // Also when nothing differs by the surface's terms (a title, icons): the lists as sent did.
+        onChanged?.(changes);
+      } while (this.#relistAgain);
+    })().finally(() => (this.#relisting = undefined));
+  }
+
+  get upstream(): Upstream {
+    return this;
+  }
+  get client(): Client {
+    return this.instance.session.client;
+  }
+  get raw(): RawSurface {
+    if (this.#raw === undefined) throw new Error('an instance has a surface once it is ready');
+    return this.#raw;
+  }
+  get peer(): UpstreamPeer | undefined {
+    return this.instance.session.peer;
+  }
+  set peer(peer: UpstreamPeer | undefined) {
+    this.instance.session.peer = peer;
+  }
+
+  drain(timeoutMs: number): Promise<void> {
+    return this.calls.drained(timeoutMs);
+  }
 
   get pid(): number | undefined {
     return this.instance.pid;
@@ -72,8 +147,8 @@ class ReplicaServer implements ReplicaInstance {
   }
   get surface(): Surface {
     // A replica reads it once the instance is ready; before, there is nothing to show.
-    if (this.listed === undefined) throw new Error('an instance has a surface once it is ready');
-    return this.listed;
+    if (this.#surface === undefined) throw new Error('an instance has a surface once it is ready');
+    return this.#surface;
   }
   get stderrTail(): readonly string[] {
     return this.instance.stderrTail;

@@ -5,6 +5,7 @@ import type { HealthOptions } from './policies/health-check.js';
 import { DEFAULT_LADDER, type LadderOptions, type LadderStep } from '../server/stop-ladder.js';
 import type { Surface } from '../server/surface.js';
 import type { ServerEvent } from '../server/session.js';
+import type { CallCounter, Upstream } from '../server/upstream.js';
 
 // What a Replica is given: its policies, an instance factory, a clock, and where its events go.
 
@@ -13,7 +14,12 @@ export interface ReplicaPolicies {
   backoff: BackoffOptions;
   crashLoop: CrashLoopOptions;
   ladder: LadderOptions;
+  /** How long a reload's old instance may finish its calls in flight before it is stopped. */
+  drainMs?: number;
 }
+
+/** Calls in flight on a reload's old instance finish within this, by default. */
+export const DEFAULT_DRAIN_MS = 30_000;
 
 export const DEFAULT_POLICIES: Omit<ReplicaPolicies, 'health'> = {
   backoff: DEFAULT_BACKOFF,
@@ -37,6 +43,10 @@ export interface ReplicaDeps {
   clock?: Clock;
   /** Called with each instance that starts and stops, e.g. to keep pid files. */
   onInstance?: (instance: ReplicaInstance, running: boolean) => void;
+  /** Called whenever its state, its current instance or that instance's surface changed. */
+  onChange?: () => void;
+  /** isolation "session": the downstream gateway session it is dedicated to. */
+  session?: string;
 }
 
 /**
@@ -65,6 +75,12 @@ export interface ReplicaInstance {
   ping(timeoutMs: number): Promise<void>;
   /** Stops it with the shutdown ladder; the step that ended it. Later calls share the first. */
   stop(ladder: LadderOptions): Promise<LadderStep>;
+  /** Resolves when its calls in flight have finished, or after `timeoutMs`. */
+  drain?(timeoutMs: number): Promise<void>;
+  /** Calls forwarded to it by the gateway (absent where there is none, as in unit tests' fakes). */
+  readonly calls?: CallCounter | undefined;
+  /** The MCP session the gateway forwards through (absent in unit tests' fakes). */
+  readonly upstream?: Upstream | undefined;
 }
 
 /** An event from an instance, before the supervisor adds time, server and replica. */
@@ -80,6 +96,8 @@ export interface InstanceHooks {
   onSpawn: (instance: ReplicaInstance) => void;
   /** It ended by itself (not through stop()); `reason` as in ReplicaInstance.exitReason. */
   onExit: (reason: string) => void;
+  /** Listed again after the server's own list_changed; `changes` say what differs. */
+  onSurfaceChanged?: (changes: string[]) => void;
   /** Aborted when a newer reload supersedes this start: the factory stops what it started and rejects. */
   signal?: AbortSignal | undefined;
 }

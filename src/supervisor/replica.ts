@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../clock.js';
 import { HealthCheck } from './policies/health-check.js';
 import { RestartOnCrash } from './policies/restart-on-crash.js';
-import type { ReplicaDeps, ReplicaInstance } from './replica-deps.js';
+import { DEFAULT_DRAIN_MS, type ReplicaDeps, type ReplicaInstance } from './replica-deps.js';
 import {
   crashLoopMessage,
   crashMessage,
@@ -49,6 +49,23 @@ export class Replica {
     return this.#state;
   }
 
+  /** isolation "session": the downstream gateway session this replica is dedicated to. */
+  get session(): string | undefined {
+    return this.deps.session;
+  }
+
+  #setState(state: ReplicaState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.deps.onChange?.();
+  }
+
+  #setCurrent(instance: ReplicaInstance | undefined): void {
+    if (this.#current === instance) return;
+    this.#current = instance;
+    this.deps.onChange?.();
+  }
+
   get current(): ReplicaInstance | undefined {
     return this.#current;
   }
@@ -66,7 +83,7 @@ export class Replica {
       await this.deps.emit({ stream: 'mcpx', level: 'info', msg: 'restarting (requested)' });
       this.#restartOnCrash.reset();
       await this.#retire(this.#current);
-      this.#current = undefined;
+      this.#setCurrent(undefined);
       this.#restarts++;
       await this.#launch();
     });
@@ -89,7 +106,7 @@ export class Replica {
       if (old === undefined || this.#state === 'crashed' || !this.deps.canOverlap) {
         this.#restartOnCrash.reset();
         if (old !== undefined) await this.#retire(old);
-        this.#current = undefined;
+        this.#setCurrent(undefined);
         const ok = await this.#launch();
         this.#reloaded(ok, ok ? 'started' : (this.#lastError ?? 'failed'));
         return;
@@ -110,13 +127,13 @@ export class Replica {
         return;
       }
       this.#health?.stop();
-      this.#current = next;
+      this.#setCurrent(next);
       this.#becameReady(next);
       const reloaded = reloadedEvent(next, reloadParts(diffSurfaces(old.surface, next.surface)));
       this.#reloaded(true, reloaded.summary);
       // The new instance serves from here on. The old one is stopped in the background: its
       // shutdown may take seconds, and the next reload must not wait for it (stop() does).
-      this.#background(this.#retire(old));
+      this.#background(this.#retire(old, true));
       await this.deps.emit(reloaded.event);
     });
   }
@@ -128,11 +145,11 @@ export class Replica {
     this.#restartOnCrash.cancel();
     this.#health?.stop();
     return this.#enqueue(async () => {
-      this.#state = 'stopping';
+      this.#setState('stopping');
       await this.#retire(this.#current);
-      this.#current = undefined;
+      this.#setCurrent(undefined);
       await Promise.all(this.#retiring);
-      this.#state = 'stopped';
+      this.#setState('stopped');
     });
   }
 
@@ -158,6 +175,8 @@ export class Replica {
       lastReload: this.#lastReload,
       counts: surface === undefined ? undefined : countSurface(surface),
       lastError: this.#lastError,
+      calls: this.#current?.calls?.snapshot(),
+      session: this.deps.session,
     };
   }
 
@@ -175,14 +194,14 @@ export class Replica {
   async #launch(): Promise<boolean> {
     if (this.#stopped) return false;
     // A remote server stays `unreachable` while mcpx tries to reach it again.
-    if (!(this.deps.remote === true && this.#state === 'unreachable')) this.#state = 'starting';
+    if (!(this.deps.remote === true && this.#state === 'unreachable')) this.#setState('starting');
     try {
       const instance = await this.#startInstance();
       if (this.#stopped) {
         await this.#retire(instance);
         return false;
       }
-      this.#current = instance;
+      this.#setCurrent(instance);
       this.#becameReady(instance);
       return true;
     } catch (error) {
@@ -218,6 +237,16 @@ export class Replica {
         onExit: (reason) => {
           if (started) crashed(instance, reason);
         },
+        onSurfaceChanged: (changes) => {
+          if (this.#current !== instance) return;
+          if (changes.length > 0)
+            void this.deps.emit({
+              stream: 'mcpx',
+              level: 'info',
+              msg: `listed again after its list_changed: ${changes.join('; ')}`,
+            });
+          this.deps.onChange?.();
+        },
         signal,
       })
       .catch((error: unknown) => {
@@ -231,7 +260,7 @@ export class Replica {
   }
 
   #becameReady(instance: ReplicaInstance): void {
-    this.#state = 'ready';
+    this.#setState('ready');
     this.#restartOnCrash.ready();
     this.#readySince = this.#clock.now();
     void this.deps.emit({ stream: 'mcpx', level: 'info', msg: readyMessage(instance) });
@@ -241,7 +270,7 @@ export class Replica {
       {
         onFailure: (failures, error) => {
           if (this.#current !== instance) return;
-          this.#state = 'unhealthy';
+          this.#setState('unhealthy');
           void this.deps.emit({
             stream: 'mcpx',
             level: 'warning',
@@ -251,7 +280,7 @@ export class Replica {
         onUnhealthy: (failures, error) =>
           void this.#enqueue(async () => {
             if (this.#current !== instance) return;
-            this.#current = undefined;
+            this.#setCurrent(undefined);
             await this.#retire(instance);
             await this.#failed(
               this.deps.remote === true
@@ -268,7 +297,7 @@ export class Replica {
 
   async #crashed(instance: ReplicaInstance, reason: string): Promise<void> {
     if (this.#current !== instance || this.#stopped) return;
-    this.#current = undefined;
+    this.#setCurrent(undefined);
     this.#health?.stop();
     // What it started may still run (and hold its port): end that before a restart.
     await this.#retire(instance);
@@ -296,7 +325,7 @@ export class Replica {
         }),
     );
     if (!next.restart) {
-      this.#state = 'crashed';
+      this.#setState('crashed');
       await this.deps.emit({
         stream: 'mcpx',
         level: 'error',
@@ -304,7 +333,7 @@ export class Replica {
       });
       return;
     }
-    this.#state = waiting;
+    this.#setState(waiting);
     // The same outage is said once, not at every attempt; `mcpx status` shows it meanwhile.
     if (repeated) return;
     await this.deps.emit({
@@ -317,9 +346,12 @@ export class Replica {
     });
   }
 
-  async #retire(instance: ReplicaInstance | undefined): Promise<void> {
+  async #retire(instance: ReplicaInstance | undefined, drain = false): Promise<void> {
     if (instance === undefined) return;
     if (instance === this.#current) this.#health?.stop();
+    // A reload's old instance first finishes the calls the gateway forwarded to it, within a bound.
+    // (A crashed or hung one does not: its calls fail, or would wait for nothing.)
+    if (drain) await instance.drain?.(this.deps.policies.drainMs ?? DEFAULT_DRAIN_MS);
     const step = await instance.stop(this.deps.policies.ladder);
     this.deps.onInstance?.(instance, false);
     for (const event of retiredEvents(instance, step)) await this.deps.emit(event);

@@ -23,6 +23,9 @@ import { Replica } from './replica.js';
 import { DEFAULT_POLICIES, type ReplicaPolicies } from './replica-deps.js';
 import type { ClusterSnapshot } from './state.js';
 
+/** The first number of a replica dedicated to one gateway session (isolation "session"). */
+const SESSION_REPLICAS_FROM = 100;
+
 export interface SupervisorOptions {
   workspace: Workspace;
   /** Only these servers (default: every enabled one). */
@@ -41,6 +44,13 @@ export interface SupervisorOptions {
   loadWorkspace?: (root: string) => Promise<Workspace>;
   /** Told of each valid edit of mcpx.json before it is applied (the terminal's labels follow it). */
   onWorkspace?: (workspace: Workspace) => void;
+  /** A gateway runs: sessions relay sampling, elicitation and roots to its clients. */
+  relay?: boolean;
+  /**
+   * Called (synchronously) whenever a replica came or went, or its state, its current instance or
+   * that instance's surface changed: what the gateway recomputes its aggregate on.
+   */
+  onChange?: () => void;
 }
 
 /**
@@ -77,7 +87,7 @@ export class Supervisor {
     this.#settings = runnableServers(workspace, options.servers);
   }
 
-  #replica(server: ServerConfig, replica: number): Replica {
+  #replica(server: ServerConfig, replica: number, session?: string): Replica {
     // The workspace as it is now: a later edit makes new replicas rather than changing this one.
     const workspace = this.#workspace;
     const name = server.name;
@@ -93,7 +103,10 @@ export class Supervisor {
           }),
         clock: this.options.clock,
         spawn: this.options.spawn,
+        relay: this.options.relay,
       }),
+      ...(session === undefined ? {} : { session }),
+      onChange: () => this.options.onChange?.(),
       canOverlap: server.remote || server.http?.port === undefined,
       remote: server.remote,
       policies: { ...DEFAULT_POLICIES, ...this.options.policies, health: server.health },
@@ -225,9 +238,12 @@ export class Supervisor {
     const replaced = new Set([...plan.removed, ...plan.changed.map((c) => c.name)]);
     const shrunk = new Map(plan.rescaled.map((r) => [r.name, r.to]));
     const leaving = this.replicas.filter(
-      (r) => replaced.has(r.server) || r.replica >= (shrunk.get(r.server) ?? Infinity),
+      (r) =>
+        replaced.has(r.server) ||
+        (r.session === undefined && r.replica >= (shrunk.get(r.server) ?? Infinity)),
     );
     for (const replica of leaving) this.replicas.splice(this.replicas.indexOf(replica), 1);
+    this.options.onChange?.();
     const stopped = Promise.all(leaving.map((r) => r.stop())).then(() => undefined);
     this.#leaving.add(stopped);
     await stopped.finally(() => this.#leaving.delete(stopped));
@@ -248,6 +264,7 @@ export class Supervisor {
     // In the manifest's order, so that status lists servers as mcpx.json does.
     const order = [...after.keys()];
     this.replicas.push(...fresh);
+    this.options.onChange?.();
     this.replicas.sort(
       (a, b) => order.indexOf(a.server) - order.indexOf(b.server) || a.replica - b.replica,
     );
@@ -294,6 +311,37 @@ export class Supervisor {
       );
     }
     return replicas.length;
+  }
+
+  /** The servers of the manifest as last read, with every default applied. */
+  get servers(): ReadonlyMap<string, ServerConfig> {
+    return this.#settings;
+  }
+
+  /**
+   * isolation "session": starts an instance of `server` dedicated to one downstream session,
+   * supervised like any replica (logs, health, restarts, reloads); resolves once it is ready or
+   * failed. Stop it with `stopSessionReplica` when the session ends.
+   */
+  async startSessionReplica(server: string, session: string): Promise<Replica> {
+    const config = this.#settings.get(server);
+    if (config === undefined || this.#stopping)
+      throw new McpxError(`No running server named "${server}".`);
+    // Numbered from 100 on, apart from the pool, which an edit of mcpx.json may scale up.
+    const used = this.replicas.filter((r) => r.server === server).map((r) => r.replica);
+    const index = Math.max(SESSION_REPLICAS_FROM - 1, config.replicas - 1, ...used) + 1;
+    const replica = this.#replica(config, index, session);
+    this.replicas.push(replica);
+    this.options.onChange?.();
+    await replica.start();
+    return replica;
+  }
+
+  async stopSessionReplica(replica: Replica): Promise<void> {
+    const index = this.replicas.indexOf(replica);
+    if (index >= 0) this.replicas.splice(index, 1);
+    this.options.onChange?.();
+    await replica.stop();
   }
 
   snapshot(): ClusterSnapshot {

@@ -1,4 +1,9 @@
-import type { ClusterSnapshot, ReplicaSnapshot, ReplicaState } from '../supervisor/state.js';
+import type {
+  ClusterSnapshot,
+  GatewaySnapshot,
+  ReplicaSnapshot,
+  ReplicaState,
+} from '../supervisor/state.js';
 import { sanitizeText } from '../sanitize.js';
 import { out } from './colors.js';
 import { replicaLabel } from '../logs/event.js';
@@ -19,6 +24,7 @@ const HEADER = [
   'UPTIME',
   'RESTARTS',
   'TOOLS/RES/PROMPTS',
+  'CALLS',
   'LAST RELOAD',
   'LAST ERROR',
 ] as const;
@@ -27,26 +33,29 @@ const HEADER = [
 const MIN_ERROR_WIDTH = 24;
 
 /**
- * The cluster of `mcpx status`: a summary line, then one row per replica. A server with several
- * replicas shows each as `name#i`, with the same 0-based index as `mcpx logs`. Resources count
- * resources and resource templates as `2+1` (just `2` without templates). UPTIME is the time since
- * the current instance became ready.
+ * The cluster of `mcpx status`: a summary line, the gateway's line when it runs, then one row per
+ * replica. A server with several replicas shows each as `name#i`, with the same 0-based index as
+ * `mcpx logs`. Resources count resources and resource templates as `2+1` (just `2` without
+ * templates). UPTIME is the time since the current instance became ready. CALLS is the gateway's
+ * calls to the replica, in flight now / served (`-` without a gateway).
  *
  * ```
  * mcpx dev (pid 4242) in /work/shop, up 5m12s: 2 of 4 replicas ready
- * SERVER    STATE    PID   PORT   UPTIME  RESTARTS  TOOLS/RES/PROMPTS  LAST RELOAD     LAST ERROR
- * text-kit  ready    4301  -      3m04s   0         3/0/0              ok 2m10s ago    -
- * docs#0    ready    4302  43117  5m10s   0         0/3+1/0            -               -
- * docs#1    backoff  -     43118  -       2         -                  -               exited with code 1: ERROR c…
- * writing   crashed  -     -      -       5         -                  failed 12s ago  exited with code 3 five tim…
+ * gateway http://127.0.0.1:7330/mcp  2 sessions  3 tools, 4 resources, 0 prompts
+ * SERVER    STATE    PID   PORT   UPTIME  RESTARTS  TOOLS/RES/PROMPTS  CALLS  LAST RELOAD     LAST ERROR
+ * text-kit  ready    4301  -      3m04s   0         3/0/0              1/240  ok 2m10s ago    -
+ * docs#0    ready    4302  43117  5m10s   0         0/3+1/0            0/17   -               -
+ * docs#1    backoff  -     43118  -       2         -                  0/3    -               exited with code 1: ERR…
+ * writing   crashed  -     -      -       5         -                  0/0    failed 12s ago  exited with code 3 five…
  * ```
  */
 export function formatStatus(snapshot: ClusterSnapshot, options: StatusTableOptions = {}): string {
   const now = (options.now ?? new Date()).getTime();
   const ready = snapshot.replicas.filter((r) => r.state === 'ready').length;
   const summary = `mcpx dev (pid ${snapshot.pid}) in ${sanitizeText(snapshot.root)}, up ${since(snapshot.startedAt, now)}`;
+  const gateway = snapshot.gateway === undefined ? [] : [gatewayLine(snapshot.gateway)];
   if (snapshot.replicas.length === 0) {
-    return `${summary}: no servers running (none enabled in mcpx.json).`;
+    return [`${summary}: no servers running (none enabled in mcpx.json).`, ...gateway].join('\n');
   }
 
   const replicasOf = new Map<string, number>();
@@ -61,6 +70,7 @@ export function formatStatus(snapshot: ClusterSnapshot, options: StatusTableOpti
       r.readySince === undefined || !isUp(r.state) ? '-' : since(r.readySince, now),
       String(r.restarts),
       counts(r),
+      r.calls === undefined ? '-' : `${r.calls.inFlight}/${r.calls.served}`,
       r.lastReload === undefined
         ? '-'
         : `${r.lastReload.ok ? 'ok' : 'failed'} ${since(r.lastReload.at, now)} ago`,
@@ -85,8 +95,26 @@ export function formatStatus(snapshot: ClusterSnapshot, options: StatusTableOpti
   }
   return [
     `${summary}: ${ready} of ${snapshot.replicas.length} replicas ready`,
+    ...gateway,
     table(HEADER, rows),
   ].join('\n');
+}
+
+/** `gateway http://127.0.0.1:7330/mcp  2 sessions  12 tools, 6 resources, 4 prompts` */
+function gatewayLine(gateway: GatewaySnapshot): string {
+  const { tools, resources, prompts } = gateway.counts;
+  const line = [
+    `gateway ${gateway.url}`,
+    ...(gateway.auth ? [] : ['no auth']),
+    plural(gateway.sessions, 'session'),
+    [plural(tools, 'tool'), plural(resources, 'resource'), plural(prompts, 'prompt')].join(', '),
+  ].join('  ');
+  // Like every cell of the table, it comes from the running mcpx dev: shown, not obeyed.
+  return sanitizeText(line);
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /**

@@ -61,3 +61,23 @@ export const CLUSTER: ClusterSnapshot = {
     }),
   ],
 };
+
+/** The same cluster with its gateway: two sessions, and the calls each replica got. */
+export const CLUSTER_WITH_GATEWAY: ClusterSnapshot = {
+  ...CLUSTER,
+  gateway: {
+    url: 'http://127.0.0.1:7330/mcp',
+    auth: true,
+    sessions: 2,
+    counts: { tools: 3, resources: 4, prompts: 0 },
+  },
+  replicas: CLUSTER.replicas.map((r, i) => ({
+    ...r,
+    calls: [
+      { inFlight: 1, served: 240 },
+      { inFlight: 0, served: 17 },
+      { inFlight: 0, served: 3 },
+      { inFlight: 0, served: 0 },
+    ][i],
+  })),
+};

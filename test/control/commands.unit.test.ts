@@ -10,7 +10,9 @@ import Status from '../../src/commands/status.js';
 import { ControlServer } from '../../src/control/server.js';
 import { McpxError } from '../../src/errors.js';
 import { runCommand } from '../helpers/run-command.js';
-import { CLUSTER } from './cluster.js';
+import { gatewayToken } from '../../src/gateway/token.js';
+import type { ClusterSnapshot } from '../../src/supervisor/state.js';
+import { CLUSTER, CLUSTER_WITH_GATEWAY } from './cluster.js';
 
 let ws: string;
 let server: ControlServer | undefined;
@@ -28,9 +30,9 @@ afterEach(async () => {
   await rm(ws, { recursive: true, force: true });
 });
 
-async function startCluster(): Promise<void> {
+async function startCluster(cluster: ClusterSnapshot = CLUSTER): Promise<void> {
   server = await ControlServer.listen(ws, {
-    status: () => ({ ...CLUSTER, root: ws }),
+    status: () => ({ ...cluster, root: ws }),
     restart: async (name) => {
       if (name !== 'docs') {
         throw new McpxError(`No server "${name}" in this cluster.`, {
@@ -62,6 +64,7 @@ describe('mcpx status', () => {
       'UPTIME',
       'RESTARTS',
       'TOOLS/RES/PROMPTS',
+      'CALLS',
       'LAST RELOAD',
       'LAST ERROR',
     ]);
@@ -81,6 +84,49 @@ describe('mcpx status', () => {
     const { exitCode, stdout } = await runCommand(Status, ['--json', '--dir', inside]);
     expect(exitCode).toBe(0);
     expect(JSON.parse(stdout)).toEqual(JSON.parse(JSON.stringify({ ...CLUSTER, root: ws })));
+  });
+
+  it('prints the gateway and the calls of each replica', async () => {
+    await startCluster(CLUSTER_WITH_GATEWAY);
+    const { exitCode, stdout } = await runCommand(Status, ['--dir', ws]);
+    expect(exitCode).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[1]).toBe(
+      'gateway http://127.0.0.1:7330/mcp  2 sessions  3 tools, 4 resources, 0 prompts',
+    );
+    expect(lines.slice(3).map((line) => line.split(/ {2,}/)[7])).toEqual([
+      '1/240',
+      '0/17',
+      '0/3',
+      '0/0',
+    ]);
+  });
+
+  it('passes the gateway and the calls through --json, with the token scripts send', async () => {
+    await startCluster(CLUSTER_WITH_GATEWAY);
+    const { token } = await gatewayToken(ws);
+    const { exitCode, stdout } = await runCommand(Status, ['--json', '--dir', ws]);
+    expect(exitCode).toBe(0);
+    const expected = JSON.parse(JSON.stringify({ ...CLUSTER_WITH_GATEWAY, root: ws })) as {
+      gateway: object;
+    };
+    expect(JSON.parse(stdout)).toEqual({ ...expected, gateway: { ...expected.gateway, token } });
+    // The table never shows it.
+    expect((await runCommand(Status, ['--dir', ws])).stdout).not.toContain(token);
+  });
+
+  it('adds no token to --json for a gateway without auth, or before any token exists', async () => {
+    await startCluster(CLUSTER_WITH_GATEWAY);
+    const before = await runCommand(Status, ['--json', '--dir', ws]);
+    expect(JSON.parse(before.stdout)).toEqual(
+      JSON.parse(JSON.stringify({ ...CLUSTER_WITH_GATEWAY, root: ws })),
+    );
+    await server?.close();
+    const open = { ...CLUSTER_WITH_GATEWAY.gateway!, auth: false };
+    await startCluster({ ...CLUSTER_WITH_GATEWAY, gateway: open });
+    await gatewayToken(ws);
+    const { stdout } = await runCommand(Status, ['--json', '--dir', ws]);
+    expect((JSON.parse(stdout) as { gateway: object }).gateway).toEqual(open);
   });
 
   it('exits 4 and says how to start mcpx dev when none runs', async () => {

@@ -145,3 +145,138 @@ describe('manifest validation', () => {
     expect(error.hint).toContain('"$schema"');
   });
 });
+
+describe('manifest validation: the gateway', () => {
+  const gateway = (fields: string): string =>
+    `{\n  "gateway": {${fields}},\n  "mcpServers": {}\n}\n`;
+
+  it('accepts the gateway section and per-server prefix and isolation', () => {
+    const text = JSON.stringify({
+      gateway: { port: 8080, host: 'localhost', auth: false, clientPrefix: 'mcp__dev__' },
+      mcpServers: {
+        toolkit: { command: 'node', gateway: { prefix: 'tk' }, isolation: 'session' },
+        tk2: { command: 'node', gateway: { prefix: 'Text-Kit-2' }, isolation: 'shared' },
+        remote: { url: 'https://example.com/mcp', gateway: { prefix: 'r' } },
+      },
+    });
+    expect(problems(text)).toEqual([]);
+  });
+
+  it('refuses a host other machines reach without auth, naming the host', () => {
+    for (const host of ['0.0.0.0', '192.168.1.20', '::', 'dev.example.com']) {
+      expect(problems(gateway(`"host": "${host}", "auth": false`))).toEqual([
+        `2:${35 + host.length} gateway.auth: a gateway reachable from other machines needs its token: "host" is "${host}", which is not a loopback address; remove "auth": false (clients then send the token of .mcpx/gateway-token), or bind 127.0.0.1`,
+      ]);
+    }
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1']) {
+      expect(problems(gateway(`"host": "${host}", "auth": false`))).toEqual([]);
+    }
+    expect(problems(gateway('"auth": false'))).toEqual([]);
+    expect(problems(gateway('"host": "0.0.0.0", "auth": true'))).toEqual([]);
+    expect(problems(gateway('"host": "0.0.0.0"'))).toEqual([]);
+  });
+
+  it('exits 2 with the file and line when auth is off on an exposed host', () => {
+    let caught: unknown;
+    try {
+      parseManifest(gateway('"host": "0.0.0.0",\n    "auth": false'), '/w/mcpx.json');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(McpxError);
+    expect((caught as McpxError).exitCode).toBe(2);
+    expect((caught as McpxError).message).toMatch(
+      /mcpx\.json:3:13 {2}gateway\.auth: a gateway reachable from other machines needs its token/,
+    );
+  });
+
+  it('checks the port, host and client prefix', () => {
+    expect(problems(gateway('"port": 0'))).toEqual([
+      '2:23 gateway.port: expected at least 1, found number 0',
+    ]);
+    expect(problems(gateway('"port": 70000'))).toEqual([
+      '2:23 gateway.port: expected at most 65535, found number 70000',
+    ]);
+    expect(problems(gateway('"port": 80.5'))).toEqual([
+      '2:23 gateway.port: expected an integer, found number 80.5',
+    ]);
+    expect(problems(gateway('"host": "127.0.0.1:7330"'))[0]).toMatch(
+      /^2:23 gateway\.host: expected an IP address .* without brackets or a port$/,
+    );
+    expect(problems(gateway('"host": "[::1]"'))[0]).toMatch(/gateway\.host: expected an IP/);
+    expect(problems(gateway('"clientPrefix": "mcp.x"'))).toEqual([
+      '2:31 gateway.clientPrefix: expected letters, digits, "_" and "-", found string "mcp.x"',
+    ]);
+    expect(problems(gateway('"auth": "no"'))).toEqual([
+      '2:23 gateway.auth: expected a boolean, found string "no"',
+    ]);
+    expect(problems(gateway('"prot": 1'))[0]).toMatch(
+      /gateway\.prot: unknown field "prot"; did you mean "port"\? \(allowed: port, host, auth, clientPrefix\)/,
+    );
+  });
+
+  it('checks a server prefix: its characters, and no "__"', () => {
+    expect(problems(server('"command": "x", "gateway": {"prefix": "my_kit"}'))).toEqual([
+      '3:51 mcpServers.web.gateway.prefix: expected letters, digits and "-" (no "_", so "__" stays the separator), found string "my_kit"',
+    ]);
+    expect(problems(server('"command": "x", "gateway": {"prefix": "a__b"}'))[0]).toContain(
+      'mcpServers.web.gateway.prefix: expected letters, digits and "-"',
+    );
+    expect(problems(server('"command": "x", "gateway": {"prefix": ""}'))[0]).toContain(
+      'mcpServers.web.gateway.prefix: expected at least 1 characters',
+    );
+    expect(problems(server('"command": "x", "gateway": {"prefx": "w"}'))[0]).toContain(
+      'unknown field "prefx"; did you mean "prefix"? (allowed: prefix)',
+    );
+  });
+
+  it('names both servers that share a prefix, given or defaulted', () => {
+    const text = JSON.stringify(
+      {
+        mcpServers: {
+          tk: { command: 'x' },
+          toolkit: { command: 'x', gateway: { prefix: 'tk' } },
+          a: { command: 'x', gateway: { prefix: 'same' } },
+          b: { command: 'x', gateway: { prefix: 'same' } },
+          // Its name is taken as a prefix by nobody: its own prefix counts, not its name.
+          same2: { command: 'x', gateway: { prefix: 'other' } },
+          other2: { command: 'x', gateway: { prefix: 'same2' } },
+        },
+      },
+      null,
+      2,
+    );
+    expect(problems(text)).toEqual([
+      '9:19 mcpServers.toolkit.gateway.prefix: servers "tk" and "toolkit" both have the gateway prefix "tk"; give one of them another "gateway": {"prefix": ...}',
+      '21:19 mcpServers.b.gateway.prefix: servers "a" and "b" both have the gateway prefix "same"; give one of them another "gateway": {"prefix": ...}',
+    ]);
+  });
+
+  it('refuses a prefix that leaves no room for a tool name under the client prefix', () => {
+    const clientPrefix = 'c'.repeat(50);
+    const text = JSON.stringify({
+      gateway: { clientPrefix },
+      mcpServers: {
+        'fits-in': { command: 'x', gateway: { prefix: 'p'.repeat(11) } },
+        long: { command: 'x', gateway: { prefix: 'q'.repeat(12) } },
+      },
+    });
+    expect(problems(text).map((p) => p.replace(/^\S+ /, ''))).toEqual([
+      `mcpServers.long.gateway.prefix: "${clientPrefix}${'q'.repeat(12)}__" leaves no room for a tool name within 64 characters; set a shorter "gateway": {"prefix": ...}`,
+    ]);
+  });
+
+  it('checks isolation, and that "session" has instances of its own to give', () => {
+    expect(problems(server('"command": "x", "isolation": "client"'))).toEqual([
+      '3:42 mcpServers.web.isolation: expected "shared" or "session", found string "client"',
+    ]);
+    expect(problems(server('"url": "http://127.0.0.1/mcp", "isolation": "session"'))).toEqual([
+      '3:57 mcpServers.web.isolation: "session" starts an instance per client session, so it needs a server mcpx starts with "command"; this one has "url"',
+    ]);
+    expect(
+      problems(
+        server('"command": "x", "transport": "http", "port": 3000, "isolation": "session"'),
+      )[0],
+    ).toContain('the instances of "isolation": "session" cannot share one fixed "port"');
+  });
+});

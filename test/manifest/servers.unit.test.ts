@@ -30,6 +30,8 @@ describe('workspace.servers', () => {
       health: { interval: 5000, timeout: 2000, failures: 3 },
       startTimeout: 30_000,
       smoke: { startTimeout: 30_000, stopTimeout: 5000 },
+      prefix: 'kit',
+      isolation: 'shared',
       remote: false,
       command: 'node',
       args: ['s.ts'],
@@ -91,5 +93,48 @@ describe('workspace.servers', () => {
     });
     expect(remote).not.toHaveProperty('cwd');
     expect(remote).not.toHaveProperty('command');
+  });
+
+  it('takes the gateway prefix and isolation an entry sets', async () => {
+    const w = await workspace({
+      mcpServers: {
+        toolkit: { command: 'node', gateway: { prefix: 'tk' }, isolation: 'session' },
+        remote: { url: 'https://example.com/mcp', isolation: 'shared' },
+      },
+    });
+    expect(w.servers.get('toolkit')).toMatchObject({ prefix: 'tk', isolation: 'session' });
+    expect(w.servers.get('remote')).toMatchObject({ prefix: 'remote', isolation: 'shared' });
+  });
+});
+
+describe('workspace.gateway', () => {
+  it("is 127.0.0.1:7330 with auth and Claude Code's prefix when the manifest says nothing", async () => {
+    const w = await workspace({ mcpServers: {} });
+    expect(w.gateway).toEqual({
+      host: '127.0.0.1',
+      port: 7330,
+      auth: true,
+      clientPrefix: 'mcp__mcpx__',
+    });
+  });
+
+  it('keeps what the manifest sets and defaults the rest', async () => {
+    const w = await workspace({
+      gateway: { port: 8123, auth: false, clientPrefix: 'mcp__dev__' },
+      mcpServers: {},
+    });
+    expect(w.gateway).toEqual({
+      host: '127.0.0.1',
+      port: 8123,
+      auth: false,
+      clientPrefix: 'mcp__dev__',
+    });
+    const exposed = await workspace({ gateway: { host: '0.0.0.0' }, mcpServers: {} });
+    expect(exposed.gateway).toEqual({
+      host: '0.0.0.0',
+      port: 7330,
+      auth: true,
+      clientPrefix: 'mcp__mcpx__',
+    });
   });
 });

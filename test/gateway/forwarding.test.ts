@@ -1,0 +1,292 @@
+// The gateway's forwarding rules, in one process: real SDK servers behind it (over in-memory
+// transports, standing in for the supervisor's replicas), the real HTTP endpoint on 127.0.0.1, and
+// real SDK clients in front. What real server processes add is tested in test/e2e.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  CreateMessageRequestSchema,
+  LoggingMessageNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { systemClock } from '../../src/clock.js';
+import { Gateway, type GatewayCluster } from '../../src/gateway/gateway.js';
+import { GatewayServer } from '../../src/gateway/http.js';
+import type { ServerConfig } from '../../src/manifest/servers.js';
+import { listRaw } from '../../src/server/surface.js';
+import { CallCounter, type Upstream } from '../../src/server/upstream.js';
+import type { Replica } from '../../src/supervisor/replica.js';
+import { until } from '../helpers/until.js';
+
+const TOKEN = 'a'.repeat(43);
+
+/** What the upstream servers saw, for the assertions. */
+interface Seen {
+  cancelled: number;
+  samplingErrors: string[];
+}
+
+/** An SDK server with the tools the rules need, reached through an in-memory transport. */
+async function upstream(name: string, seen: Seen): Promise<Upstream & { calls: CallCounter }> {
+  const server = new McpServer({ name, version: '1' }, { capabilities: { logging: {} } });
+  server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
+    content: [{ type: 'text', text: `${name}: ${text}` }],
+  }));
+  server.registerTool(
+    'slow',
+    { annotations: { readOnlyHint: true } },
+    async (extra) =>
+      new Promise((resolve) => {
+        const token = extra._meta?.progressToken;
+        if (token !== undefined)
+          void extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken: token, progress: 1, total: 2 },
+          });
+        extra.signal.addEventListener('abort', () => {
+          seen.cancelled++;
+          resolve({ content: [{ type: 'text', text: 'cancelled' }] });
+        });
+      }),
+  );
+  server.registerTool('sample', {}, async () => {
+    try {
+      const answer = await server.server.createMessage({
+        messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }],
+        maxTokens: 5,
+      });
+      return { content: [{ type: 'text', text: JSON.stringify(answer.content) }] };
+    } catch (error) {
+      seen.samplingErrors.push(String(error));
+      return { content: [{ type: 'text', text: String(error) }], isError: true };
+    }
+  });
+  const client = new Client(
+    { name: 'mcpx', version: '1' },
+    { capabilities: { sampling: {}, roots: { listChanged: true } } },
+  );
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(a);
+  await client.connect(b);
+  const calls = new CallCounter();
+  const self = {
+    client,
+    raw: await listRaw(client, 5000),
+    peer: undefined as Upstream['peer'],
+    exitReason: undefined,
+    calls,
+    server,
+  };
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => self.peer?.log(n.params));
+  client.setRequestHandler(CreateMessageRequestSchema, (request, extra) => {
+    if (self.peer === undefined) throw new Error('no peer');
+    return self.peer.request(request, extra.signal) as never;
+  });
+  return self;
+}
+
+function fakeReplica(server: string, index: number, up: Upstream & { calls: CallCounter }) {
+  return {
+    server,
+    replica: index,
+    session: undefined,
+    state: 'ready',
+    current: { upstream: up, calls: up.calls, exitReason: undefined },
+    snapshot: () => ({ state: 'ready', lastError: undefined }),
+  } as unknown as Replica & { state: string };
+}
+
+describe('gateway forwarding', () => {
+  let http: GatewayServer;
+  let gateway: Gateway;
+  let replicas: (Replica & { state: string })[];
+  const seen: Seen = { cancelled: 0, samplingErrors: [] };
+  const clients: Client[] = [];
+
+  beforeEach(async () => {
+    replicas = [fakeReplica('alpha', 0, await upstream('alpha', seen))];
+    const servers = new Map([
+      ['alpha', { name: 'alpha', prefix: 'alpha', isolation: 'shared' } as unknown as ServerConfig],
+    ]);
+    const cluster: GatewayCluster = {
+      servers,
+      get replicas() {
+        return replicas;
+      },
+      startSessionReplica: () => Promise.reject(new Error('not in this test')),
+      stopSessionReplica: () => Promise.resolve(),
+    };
+    gateway = new Gateway({ cluster, clientPrefix: 'mcp__mcpx__', onEvent: () => undefined });
+    http = await GatewayServer.listen({
+      gateway,
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      tokenFile: '/nowhere/gateway-token',
+      clock: systemClock,
+      readiness: () => ({ alpha: { ready: 1, replicas: 1, states: ['ready'] } }),
+    });
+    gateway.changed();
+  });
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close();
+    await http.close();
+  });
+
+  async function connect(
+    capabilities: Record<string, unknown> = {},
+  ): Promise<Client & { changed: number }> {
+    const client = Object.assign(new Client({ name: 't', version: '1' }, { capabilities }), {
+      changed: 0,
+    });
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      client.changed++;
+    });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(http.url), {
+        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+      }),
+    );
+    clients.push(client);
+    return client;
+  }
+
+  it('sends progress with the caller’s own token, to the caller only', async () => {
+    const a = await connect();
+    const progress: number[] = [];
+    const controller = new AbortController();
+    const call = a.callTool({ name: 'alpha__slow', arguments: {} }, undefined, {
+      signal: controller.signal,
+      onprogress: (p) => progress.push(p.progress),
+    });
+    await until('progress at the caller', () => progress.length === 1);
+    // A second client connected meanwhile gets nothing of it, and has its own calls answered.
+    const b = await connect();
+    expect(await b.callTool({ name: 'alpha__echo', arguments: { text: 'hi' } })).toMatchObject({
+      content: [{ text: 'alpha: hi' }],
+    });
+    // Cancelling the call downstream cancels it upstream (by the upstream request's own id).
+    const before = seen.cancelled;
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await until('the upstream call cancelled', () => seen.cancelled === before + 1);
+    await until('the call counted out', () => replicas[0]!.current!.calls!.inFlight === 0);
+  });
+
+  it('says list_changed when the lists change, and only then', async () => {
+    const a = await connect();
+    const up = replicas[0]!.current!.upstream! as Upstream & { server: McpServer };
+    // Notifications outside a call go on the client's own stream, which it opens after initialize:
+    // a server log (which the session asked for) that arrives shows the stream is there.
+    const logs: unknown[] = [];
+    a.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
+    await a.setLoggingLevel('info');
+    await until(
+      'a server log at the client',
+      () => logs.length > 0,
+      {},
+      () => up.server.server.sendLoggingMessage({ level: 'info', data: 'hello' }),
+    );
+    expect(logs[0]).toEqual({ level: 'info', data: 'hello', logger: 'alpha' });
+    const change = async (name: string) => {
+      up.server.registerTool(name, {}, () => ({ content: [] }));
+      (up as { raw: unknown }).raw = await listRaw(up.client, 5000);
+      gateway.changed();
+    };
+    await change('one');
+    await until('one list_changed', () => a.changed === 1);
+    expect((await a.listTools()).tools.map((t) => t.name)).toContain('alpha__one');
+    // A change of something else (a replica's state flip with equal lists) says nothing...
+    gateway.changed();
+    gateway.changed();
+    // ...which the next real change shows: the count goes up by exactly one.
+    await change('two');
+    await until('a second list_changed', () => a.changed >= 2);
+    expect((await a.listTools()).tools.map((t) => t.name)).toContain('alpha__two');
+    expect(a.changed).toBe(2);
+  });
+
+  it('routes a server’s sampling request to the one session with a call in flight, and refuses when it cannot tell', async () => {
+    const a = await connect({ sampling: {} });
+    a.setRequestHandler(CreateMessageRequestSchema, () => ({
+      role: 'assistant',
+      model: 'test',
+      content: { type: 'text', text: 'from a' },
+    }));
+    const result = await a.callTool({ name: 'alpha__sample', arguments: {} });
+    expect(result.isError).toBeFalsy();
+    expect(JSON.stringify(result.content)).toContain('from a');
+
+    // Two sessions with calls in flight on the one instance: which client to ask is ambiguous.
+    const b = await connect({ sampling: {} });
+    const hold = new AbortController();
+    const slow = b.callTool({ name: 'alpha__slow', arguments: {} }, undefined, {
+      signal: hold.signal,
+    });
+    await until('b in flight', () => replicas[0]!.current!.calls!.inFlight === 1);
+    const ambiguous = await a.callTool({ name: 'alpha__sample', arguments: {} });
+    expect(ambiguous.isError).toBe(true);
+    expect(seen.samplingErrors.at(-1)).toMatch(
+      /2 clients have calls in flight.*"isolation": "session"/,
+    );
+    hold.abort();
+    await expect(slow).rejects.toThrow();
+  });
+
+  it('tells a call to a server with no ready replica why, as a tool error', async () => {
+    const a = await connect();
+    replicas[0]!.state = 'crashed';
+    (replicas[0] as unknown as { snapshot: () => unknown }).snapshot = () => ({
+      state: 'crashed',
+      lastError: 'crashed: exited with code 1',
+    });
+    const result = await a.callTool({ name: 'alpha__echo', arguments: { text: 'x' } });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toMatch(
+      /alpha has no ready instance.*crashed: exited with code 1/,
+    );
+    // A name with no server behind it is a protocol error, not a tool error.
+    await expect(a.callTool({ name: 'nope__echo', arguments: {} })).rejects.toThrow(
+      /Unknown tool "nope__echo"/,
+    );
+  });
+
+  it('answers 401 without the token, 403 for a foreign Origin or Host, 404 for an unknown session', async () => {
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'x', version: '1' },
+      },
+    };
+    const post = (headers: Record<string, string>) =>
+      fetch(http.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+        body: JSON.stringify(init),
+      });
+    expect((await post({})).status).toBe(401);
+    expect((await post({ authorization: 'Bearer wrong' })).status).toBe(401);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect((await post({ ...auth, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post({ ...auth, 'mcp-session-id': 'no-such-session' })).status).toBe(404);
+    const ok = await post({ ...auth, origin: new URL(http.url).origin });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('mcp-session-id')).toBeTruthy();
+    const health = await fetch(new URL('/healthz', http.url));
+    expect(health.status).toBe(200);
+    const ready = await fetch(new URL('/readyz', http.url));
+    expect(await ready.json()).toMatchObject({ ready: true, servers: { alpha: { ready: 1 } } });
+  });
+});
