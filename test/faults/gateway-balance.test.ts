@@ -3,7 +3,8 @@
  * fixture, an SDK client calls them through /mcp, and each answer names the pid that served it.
  * Spread (least outstanding, ties at random), a replica made slow by its flag file, and a replica
  * killed under load: only its calls in flight fail, and fast, the idempotent ones are retried on
- * another replica, and no call hangs.
+ * another replica, and no call hangs. Once with stdio replicas, once with Streamable HTTP ones (a
+ * killed HTTP replica breaks a response stream, not a pipe).
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,39 +25,6 @@ import { isAlive } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
 import { readySnapshot } from '../helpers/workspace.js';
 
-let cluster: Cluster;
-let session: GatewaySession;
-
-beforeAll(async () => {
-  cluster = await startCluster(
-    {
-      lb: {
-        replicas: 3,
-        // Relative to the replica's folder, servers/lb: the workspace's run/ folder.
-        env: {
-          SLOW_FLAG_FILE: '../../run/slow-{pid}',
-          SLOW_EXTRA_MS: '500',
-          JOURNAL_FILE: '../../run/journal.log',
-        },
-      },
-    },
-    ['--no-watch'],
-  );
-  session = await connectGateway(cluster);
-});
-
-afterAll(async () => {
-  await session?.close();
-  await cluster?.stop();
-  await stopClusters();
-});
-
-/** The pids of the 3 lb replicas, once all are ready. */
-async function readyPids(): Promise<number[]> {
-  const snapshot = await readySnapshot(cluster.dir, 3, () => cluster.dev.lines.join('\n'));
-  return snapshot.replicas.map((r) => r.pid ?? -1);
-}
-
 /** The pid a successful call reports, or undefined for a failed one. */
 function servedBy(outcome: Outcome): number | undefined {
   return outcome.kind === 'result' && outcome.result.isError !== true
@@ -71,7 +39,42 @@ function describeFailure(outcome: Outcome): string {
   return `isError: ${text(outcome.result)}`;
 }
 
-describe('load balancing over replicas: 3', () => {
+afterAll(stopClusters);
+
+describe.each(['stdio', 'http'] as const)('load balancing over replicas: 3 (%s)', (transport) => {
+  let cluster: Cluster;
+  let session: GatewaySession;
+
+  beforeAll(async () => {
+    cluster = await startCluster(
+      {
+        lb: {
+          replicas: 3,
+          http: transport === 'http',
+          // Relative to the replica's folder, servers/lb: the workspace's run/ folder.
+          env: {
+            SLOW_FLAG_FILE: '../../run/slow-{pid}',
+            SLOW_EXTRA_MS: '500',
+            JOURNAL_FILE: '../../run/journal.log',
+          },
+        },
+      },
+      ['--no-watch'],
+    );
+    session = await connectGateway(cluster);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await cluster?.stop();
+  });
+
+  /** The pids of the 3 lb replicas, once all are ready. */
+  async function readyPids(): Promise<number[]> {
+    const snapshot = await readySnapshot(cluster.dir, 3, () => cluster.dev.lines.join('\n'));
+    return snapshot.replicas.map((r) => r.pid ?? -1);
+  }
+
   it('spreads 300 calls of pid over the 3 replicas, each between 20% and 47%', async () => {
     const pids = await readyPids();
     const outcomes = await pool(300, 6, () => call(session.client, 'lb__pid'));
