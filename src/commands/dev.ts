@@ -17,6 +17,8 @@ While it runs, mcpx pings every server (health.interval, default 5 s) and restar
 
 An edit of mcpx.json is applied as it is saved: added servers start, removed ones stop, changed ones (command, args, env, role, ...) start again with the new settings, and a new replicas count adds or stops replicas. An invalid edit changes nothing: the located error is printed and the servers keep running. A server given by url that cannot be reached is tried again, for as long as that lasts (state unreachable).
 
+The gateway serves the whole cluster to MCP clients on one endpoint, http://127.0.0.1:7330/mcp (gateway.port in mcpx.json, --gateway-port): tools and prompts named <server>__<name>, calls load-balanced over each server's ready replicas (least outstanding requests), sessions that survive reloads and restarts of the servers behind it (clients get notifications/*/list_changed). /servers/<name>/mcp serves one server with its own names. It requires the bearer token of .mcpx/gateway-token (made on first run, mode 600) unless --no-auth; \`mcpx connect\` bridges stdio-only clients to it.
+
 Logs of all servers (stderr, MCP notifications/message, mcpx's own events) are merged on stdout as "time | server | message" and stored as JSONL under .mcpx/logs/; read them from another terminal with \`mcpx logs --follow\`, and see the cluster with \`mcpx status\`. The store keeps every line; a terminal that stops reading (\`mcpx dev | sleep 40\`) holds up nothing: lines it cannot take are left out of it and counted.
 
 Stop with Ctrl-C (or SIGTERM, SIGHUP): each server gets its stdin closed, then SIGTERM, then SIGKILL.`;

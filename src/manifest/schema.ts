@@ -247,7 +247,7 @@ export const ServerEntrySchema = z
       .enum(ISOLATION_MODES)
       .optional()
       .describe(
-        'How gateway sessions share the server. "shared" (default): every client session calls the same replicas, balanced per call. "session": a dedicated instance for each client session, started when the session opens and stopped when it ends; for servers that use sampling, elicitation or roots (requests back to one client), or keep per-client state.',
+        'How gateway sessions share the server. "shared" (default): every client session calls the same replicas, balanced per call. "session": a dedicated instance for each client session, started at the first call of that session to it and stopped when the session ends; for servers that use sampling, elicitation or roots (requests back to one client), or keep per-client state.',
       ),
   })
   .superRefine((entry, ctx) => {
