@@ -20,7 +20,7 @@ import {
   stopClusters,
   tally,
   text,
-} from '../helpers/gateway.js';
+} from '../helpers/lb-cluster.js';
 import { isAlive } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
 import { readySnapshot } from '../helpers/workspace.js';

@@ -19,7 +19,7 @@ import {
   startCluster,
   stopClusters,
   text,
-} from '../helpers/gateway.js';
+} from '../helpers/lb-cluster.js';
 import { INITIALIZE } from '../helpers/initialize.js';
 import { waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';

@@ -1,5 +1,6 @@
-// A real `mcpx dev` of lb fixture servers and SDK clients on its gateway, for the end-to-end tests
-// of load balancing, reloads and failures (test/faults/gateway-*.test.ts).
+// A real `mcpx dev` of lb fixture servers and SDK clients on its gateway, with load and outcome
+// helpers, for the end-to-end tests of load balancing, reloads and failures
+// (test/faults/gateway-*.test.ts). test/helpers/gateway.ts starts a gateway on other workspaces.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
