@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { Replica } from '../supervisor/replica.js';
+import { GatewayHttpTransport } from './http-transport.js';
 
 /**
  * Which servers an endpoint shows, and how: `/mcp` (all, prefixed), `/mcp?servers=a,b` (some,
@@ -39,7 +38,7 @@ export interface CallContext {
  */
 export class DownstreamSession {
   readonly server: Server;
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: GatewayHttpTransport;
   /** Set once the client's initialize is answered. */
   id: string | undefined;
   /** Set by logging/setLevel; until then the session gets no server logs. */
@@ -53,6 +52,7 @@ export class DownstreamSession {
   /** isolation "session": its own instance of each such server it used. */
   readonly isolated = new Map<string, Promise<Replica>>();
   closed = false;
+  readonly onClosed: () => void;
 
   constructor(
     readonly view: View,
@@ -75,15 +75,12 @@ export class DownstreamSession {
         instructions,
       },
     );
-    this.transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        this.id = id;
-        onInitialized(this);
-      },
-      onsessionclosed: () => onClosed(this),
+    this.transport = new GatewayHttpTransport((id) => {
+      this.id = id;
+      onInitialized(this);
     });
-    this.transport.onclose = () => onClosed(this);
+    // Set after the Server connects, which takes onclose for itself: see http.ts.
+    this.onClosed = () => onClosed(this);
   }
 
   /** The client declared this capability in its initialize. */

@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  McpError,
   ResultSchema,
   type LoggingMessageNotification,
   type Result,
@@ -16,7 +17,7 @@ import { type CallRecord, Unavailable, errorText, forward } from './forward.js';
 import type { GatewayCore } from './handlers.js';
 import { type Cluster, Membership, type ReadyReplica, readyReplicas } from './members.js';
 import { splitName } from './names.js';
-import { rpcError } from './errors.js';
+import { passOn, rpcError } from './errors.js';
 
 /** The supervisor as the gateway uses it: the cluster, and instances dedicated to one session. */
 export interface GatewayCluster extends Cluster {
@@ -310,6 +311,12 @@ export class Gateway implements GatewayCore {
         .find(([s]) => s === session)?.[1]
         .values()
         .next().value;
+    } else if (this.options.cluster.servers.get(server)?.isolation === 'session') {
+      // The instance kept for the lists: telling the user to set what is set would mislead.
+      throw rpcError(
+        ErrorCode.InternalError,
+        `${server} sent ${request.method} from the instance mcpx runs to list what ${server} offers; with isolation "session" each client session calls an instance of its own, and no client is behind this one`,
+      );
     } else if (inFlight.length === 1) {
       session = inFlight[0]?.[0];
       call = inFlight[0]?.[1].values().next().value;
@@ -366,7 +373,14 @@ export class Gateway implements GatewayCore {
       this.#subscriptions.set(key, subscription);
     }
     subscription.sessions.set(session, as);
-    if (subscription.upstream === undefined) await this.#subscribeUpstream(subscription);
+    if (subscription.upstream === undefined)
+      await this.#subscribeUpstream(subscription).catch((error: unknown) => {
+        // Refused (a server without subscriptions): nothing is held, so asking again asks again.
+        subscription.upstream = undefined;
+        subscription.sessions.delete(session);
+        if (subscription.sessions.size === 0) this.#subscriptions.delete(key);
+        throw error instanceof McpError ? passOn(error) : error;
+      });
   }
 
   async unsubscribe(session: DownstreamSession, server: string, uri: string): Promise<void> {

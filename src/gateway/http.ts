@@ -159,7 +159,7 @@ export class GatewayServer {
           session.lastSeen = clock.now();
         });
       }
-      return session.transport.handleRequest(request, response, body);
+      return session.transport.handle(request, response, body);
     }
     if (request.method !== 'POST')
       return send(
@@ -191,7 +191,13 @@ export class GatewayServer {
     serveSession(session, gateway);
     gateway.sessions.add(session);
     await session.server.connect(session.transport);
-    await session.transport.handleRequest(request, response, body);
+    // The Server wraps the transport's onclose; a DELETE or close() then ends the session here too.
+    const serverClosed = session.transport.onclose;
+    session.transport.onclose = () => {
+      serverClosed?.();
+      session.onClosed();
+    };
+    await session.transport.handle(request, response, body);
     // An initialize that failed (a bad protocol version) leaves no session behind.
     if (session.id === undefined) await this.#closed(session);
   }

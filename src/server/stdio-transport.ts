@@ -37,7 +37,13 @@ export class ChildStdioTransport implements Transport {
         this.onPollution(line);
         return;
       }
-      this.onmessage?.(message);
+      // The SDK 1.x Client runs a notification's handler a microtask later but settles a request
+      // as its response comes, forgetting the request's progress handler: a server's last progress
+      // notifications, read in one chunk with its result, would be dropped as "unknown token"
+      // (typescript-sdk#2580). A response a microtask later keeps the order the server wrote.
+      if ('result' in message || 'error' in message)
+        queueMicrotask(() => this.onmessage?.(message));
+      else this.onmessage?.(message);
     }).then(
       () => this.#finish(),
       (error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))),

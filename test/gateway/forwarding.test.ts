@@ -64,6 +64,10 @@ async function upstream(name: string, seen: Seen): Promise<Upstream & { calls: C
       return { content: [{ type: 'text', text: String(error) }], isError: true };
     }
   });
+  // A resource, but no subscriptions: what most servers offer.
+  server.registerResource('note', `note://${name}`, {}, (uri) => ({
+    contents: [{ uri: uri.href, text: 'a note' }],
+  }));
   const client = new Client(
     { name: 'mcpx', version: '1' },
     { capabilities: { sampling: {}, roots: { listChanged: true } } },
@@ -175,6 +179,16 @@ describe('gateway forwarding', () => {
     await expect(call).rejects.toThrow();
     await until('the upstream call cancelled', () => seen.cancelled === before + 1);
     await until('the call counted out', () => replicas[0]!.current!.calls!.inFlight === 0);
+  });
+
+  it('passes on a server’s refusal of resources/subscribe, each time it is asked', async () => {
+    const a = await connect();
+    // The server has no subscriptions: its error, as it wrote it; and a refused subscription is
+    // not held, so asking again asks the server again instead of pretending to hold one.
+    for (let attempt = 0; attempt < 2; attempt++)
+      await expect(a.subscribeResource({ uri: 'note://alpha' })).rejects.toThrow(
+        /^MCP error -32601: Method not found$/,
+      );
   });
 
   it('says list_changed when the lists change, and only then', async () => {
