@@ -141,8 +141,8 @@ export function text(result: unknown): string {
 
 /** How a call ended: its result, its error, or not at all within the hang bound. */
 export type Outcome =
-  | { kind: 'result'; result: CallToolResult; ms: number; at: number }
-  | { kind: 'error'; message: string; ms: number; at: number }
+  | { kind: 'result'; result: CallToolResult; start: number; ms: number; at: number }
+  | { kind: 'error'; message: string; start: number; ms: number; at: number }
   | { kind: 'hung' };
 
 /**
@@ -167,12 +167,14 @@ export async function call(
       (result): Outcome => ({
         kind: 'result',
         result: result as CallToolResult,
+        start,
         ms: performance.now() - start,
         at: performance.now(),
       }),
       (error: unknown): Outcome => ({
         kind: 'error',
         message: error instanceof Error ? error.message : String(error),
+        start,
         ms: performance.now() - start,
         at: performance.now(),
       }),
