@@ -55,6 +55,10 @@ export function serveSession(session: DownstreamSession, core: GatewayCore): voi
   const target = (name: string, kind: 'tool' | 'prompt') => {
     const found = core.resolve(view, name);
     if (found !== undefined) return found;
+    return unknown(name, kind);
+  };
+
+  function unknown(name: string, kind: 'tool' | 'prompt'): never {
     const a = agg();
     const names = (kind === 'tool' ? a.tools : a.prompts).map((p) => p.name);
     const near = closest(name, names);
@@ -62,11 +66,15 @@ export function serveSession(session: DownstreamSession, core: GatewayCore): voi
       ErrorCode.InvalidParams,
       `Unknown ${kind} "${name}"${view.prefixed ? ` (${kind}s here are named <server>__<${kind}>)` : ''}${near === undefined ? '' : `; did you mean "${near}"?`}`,
     );
-  };
+  }
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { server: member, name } = target(request.params.name, 'tool');
-    const tool = agg().tools.find((t) => t.name === request.params.name);
+    const a = agg();
+    const tool = a.tools.find((t) => t.name === request.params.name);
+    // A server that is listed and lacks the tool: the protocol's error, as for an unknown prefix
+    // (its SDK would make it a tool error). One that is down gets the call, and says why it fails.
+    if (tool === undefined && a.servers.includes(member)) unknown(request.params.name, 'tool');
     const retryable =
       tool?.annotations?.readOnlyHint === true || tool?.annotations?.idempotentHint === true;
     try {

@@ -29,7 +29,7 @@ export function positionAt(text: string, offset: number): Position {
 }
 
 /** jsonc-parser's error names in words (its codes are a const enum we cannot import). */
-const PARSE_ERROR_TEXT: Record<string, string> = {
+export const PARSE_ERROR_TEXT: Record<string, string> = {
   InvalidSymbol: 'unexpected character',
   InvalidNumberFormat: 'invalid number',
   PropertyNameExpected: 'expected a property name in double quotes',

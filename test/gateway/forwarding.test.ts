@@ -251,6 +251,13 @@ describe('gateway forwarding', () => {
     await expect(slow).rejects.toThrow();
   });
 
+  it('answers a tool its server does not list with -32602 and the closest name', async () => {
+    const a = await connect();
+    await expect(a.callTool({ name: 'alpha__ecko', arguments: {} })).rejects.toThrow(
+      /-32602.*Unknown tool "alpha__ecko".*did you mean "alpha__echo"/,
+    );
+  });
+
   it('tells a call to a server with no ready replica why, as a tool error', async () => {
     const a = await connect();
     replicas[0]!.state = 'crashed';

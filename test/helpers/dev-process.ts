@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
 import { BIN, testPath } from './cli.js';
+import { processGroupAlive, waitForExit } from './processes.js';
+import { until } from './until.js';
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -25,9 +27,18 @@ export interface DevProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startDevProcess(cwd: string, args: readonly string[] = []): DevProcess {
+/**
+ * `detached`: mcpx dev leads a process group of its own, so that a test can signal the group it
+ * started (`process.kill(-pid)`) as a terminal's Ctrl-C or a process manager would.
+ */
+export function startDevProcess(
+  cwd: string,
+  args: readonly string[] = [],
+  options: { detached?: boolean } = {},
+): DevProcess {
   const child = spawn(process.execPath, [BIN, 'dev', ...args], {
     cwd,
+    detached: options.detached ?? false,
     env: { ...process.env, PATH: testPath(), NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -83,4 +94,18 @@ export function startDevProcess(cwd: string, args: readonly string[] = []): DevP
       });
     },
   };
+}
+
+/**
+ * Stops a `mcpx dev` started with `detached: true` as a terminal or a process manager would: SIGTERM
+ * to its process group (SIGKILL if it has not exited after 15 s), then waits until nothing of the
+ * group runs.
+ */
+export async function stopDevGroup(dev: DevProcess): Promise<void> {
+  if (!processGroupAlive(dev.pid)) return;
+  process.kill(-dev.pid, 'SIGTERM');
+  if (!(await waitForExit(dev.pid, 15_000))) process.kill(-dev.pid, 'SIGKILL');
+  await until('the process group of mcpx dev to end', () => !processGroupAlive(dev.pid), {
+    timeoutMs: 15_000,
+  });
 }
