@@ -82,12 +82,13 @@ export async function forward(
         ...(error === undefined ? {} : { error }),
       });
     const token = progressToken(request.params);
+    const lost = deps.lost(upstream);
     try {
       const result = await upstream.client.request(
         { method: request.method, params: withoutProgressToken(request.params) },
         ResultSchema,
         {
-          signal: AbortSignal.any([call.signal, deps.lost(upstream)]),
+          signal: AbortSignal.any([call.signal, lost]),
           timeout: UPSTREAM_TIMEOUT_MS,
           resetTimeoutOnProgress: true,
           ...(token === undefined
@@ -111,7 +112,10 @@ export async function forward(
         record('cancelled');
         throw error;
       }
-      if (error instanceof McpError && answeredByServer(error)) {
+      // An instance that ended aborts the call through `lost`, which the SDK reports as an
+      // McpError of its own (RequestTimeout): that is a lost call, not the server's answer. Over
+      // HTTP it is the only sign, as the SDK waits to resume a broken response stream.
+      if (!lost.aborted && error instanceof McpError && answeredByServer(error)) {
         record('error', errorText(error));
         throw passOn(error);
       }

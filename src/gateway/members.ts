@@ -28,6 +28,10 @@ export function readyReplicas(cluster: Cluster, server: string, session?: string
     if (replica.server !== server || replica.session !== session) continue;
     const instance = replica.current;
     if (replica.state !== 'ready' || instance?.upstream === undefined) continue;
+    // The connection closed (the process died, its pipe broke) before the supervisor has seen the
+    // exit: a call sent there fails at once with "Not connected", which least outstanding would
+    // repeat, as the replica never has a call in flight.
+    if (instance.upstream.client.transport === undefined) continue;
     ready.push({ replica, upstream: instance.upstream, inFlight: instance.calls?.inFlight ?? 0 });
   }
   return ready;
