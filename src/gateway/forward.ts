@@ -120,7 +120,8 @@ export async function forward(
         throw passOn(error);
       }
       const why = `${replicaLabel(server, replica.replica, 2)} ended while the call was in flight (${lostReason(instance, error)})`;
-      if (options.retryable) {
+      // Once: a second replica ending under the same call says something is wrong with the call.
+      if (options.retryable && tried.size === 1) {
         record('retried', why);
         continue;
       }
