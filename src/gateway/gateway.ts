@@ -1,6 +1,5 @@
 import {
   ErrorCode,
-  McpError,
   ResultSchema,
   type LoggingMessageNotification,
   type Result,
@@ -11,13 +10,14 @@ import type { Upstream, UpstreamPeer } from '../server/upstream.js';
 import type { Replica } from '../supervisor/replica.js';
 import type { GatewaySnapshot } from '../supervisor/state.js';
 import { type Aggregate, aggregate } from './aggregate.js';
+import { Subscriptions } from './subscriptions.js';
 import { type Balance, RoundRobin, leastOutstanding } from './balancer.js';
 import type { CallContext, DownstreamSession, View } from './downstream.js';
 import { type CallRecord, Unavailable, errorText, forward } from './forward.js';
 import type { GatewayCore } from './handlers.js';
 import { type Cluster, Membership, type ReadyReplica, readyReplicas } from './members.js';
 import { splitName } from './names.js';
-import { passOn, rpcError } from './errors.js';
+import { rpcError } from './errors.js';
 
 /** The supervisor as the gateway uses it: the cluster, and instances dedicated to one session. */
 export interface GatewayCluster extends Cluster {
@@ -55,13 +55,24 @@ export class Gateway implements GatewayCore {
   /** Calls in flight per instance, per session: where that instance's requests for a client go. */
   readonly #inFlight = new Map<Upstream, Map<DownstreamSession, Set<CallContext>>>();
   readonly #lost = new Map<Upstream, AbortController>();
-  readonly #subscriptions = new Map<string, Subscription>();
+  readonly #subscriptions: Subscriptions;
   readonly #saidLeftOut = new Set<string>();
   #dirty = false;
 
   constructor(readonly options: GatewayOptions) {
     this.#clock = options.clock ?? systemClock;
     this.#membership = new Membership(options.cluster, this.#clock, () => this.changed());
+    this.#subscriptions = new Subscriptions({
+      ready: (server) => readyReplicas(options.cluster, server),
+      unavailable: (server) =>
+        new Unavailable(
+          this.#whyDown(
+            server,
+            options.cluster.replicas.filter((r) => r.server === server && r.session === undefined),
+          ),
+        ),
+      warn: (msg) => options.onEvent({ stream: 'mcpx', level: 'warning', msg }),
+    });
   }
 
   /** The cluster changed: look again, soon (several changes of one moment are one look). */
@@ -96,7 +107,7 @@ export class Gateway implements GatewayCore {
           if (session.view.key === view.key) notify(session, kind);
       }
     }
-    void this.#resubscribe();
+    void this.#subscriptions.follow();
   }
 
   #build(view: View): { aggregate: Aggregate; lists: string[] } {
@@ -289,7 +300,7 @@ export class Gateway implements GatewayCore {
       request: (request, signal) =>
         this.#serverRequest(server, dedicated, upstream, request, signal),
       log: (params) => this.#log(server, dedicated, params),
-      resourceUpdated: (uri) => this.#updated(server, uri),
+      resourceUpdated: (uri) => this.#subscriptions.updated(server, uri),
     };
   }
 
@@ -360,86 +371,18 @@ export class Gateway implements GatewayCore {
     }
   }
 
-  async subscribe(
-    session: DownstreamSession,
-    server: string,
-    uri: string,
-    as: string,
-  ): Promise<void> {
-    const key = `${server}\n${uri}`;
-    let subscription = this.#subscriptions.get(key);
-    if (subscription === undefined) {
-      subscription = { server, uri, sessions: new Map(), upstream: undefined };
-      this.#subscriptions.set(key, subscription);
-    }
-    subscription.sessions.set(session, as);
-    if (subscription.upstream === undefined)
-      await this.#subscribeUpstream(subscription).catch((error: unknown) => {
-        // Refused (a server without subscriptions): nothing is held, so asking again asks again.
-        subscription.upstream = undefined;
-        subscription.sessions.delete(session);
-        if (subscription.sessions.size === 0) this.#subscriptions.delete(key);
-        throw error instanceof McpError ? passOn(error) : error;
-      });
+  subscribe(session: DownstreamSession, server: string, uri: string, as: string): Promise<void> {
+    return this.#subscriptions.subscribe(session, server, uri, as);
   }
 
-  async unsubscribe(session: DownstreamSession, server: string, uri: string): Promise<void> {
-    const key = `${server}\n${uri}`;
-    const subscription = this.#subscriptions.get(key);
-    if (subscription === undefined) return;
-    subscription.sessions.delete(session);
-    if (subscription.sessions.size > 0) return;
-    this.#subscriptions.delete(key);
-    await subscription.upstream?.client
-      .request({ method: 'resources/unsubscribe', params: { uri } }, ResultSchema)
-      .catch(() => undefined);
-  }
-
-  /** One upstream subscription per (server, URI), on a ready replica; the first to answer. */
-  async #subscribeUpstream(subscription: Subscription): Promise<void> {
-    const ready = readyReplicas(this.options.cluster, subscription.server);
-    const first = ready[0];
-    if (first === undefined) {
-      subscription.upstream = undefined;
-      const replicas = this.options.cluster.replicas.filter(
-        (r) => r.server === subscription.server && r.session === undefined,
-      );
-      throw new Unavailable(this.#whyDown(subscription.server, replicas));
-    }
-    subscription.upstream = first.upstream;
-    await first.upstream.client.request(
-      { method: 'resources/subscribe', params: { uri: subscription.uri } },
-      ResultSchema,
-    );
-  }
-
-  /** After a reload or restart, subscriptions held by an instance that is gone move to a ready one. */
-  async #resubscribe(): Promise<void> {
-    for (const subscription of this.#subscriptions.values()) {
-      const ready = readyReplicas(this.options.cluster, subscription.server);
-      if (ready.some((r) => r.upstream === subscription.upstream) || ready.length === 0) continue;
-      await this.#subscribeUpstream(subscription).catch((error: unknown) =>
-        this.options.onEvent({
-          stream: 'mcpx',
-          level: 'warning',
-          msg: `could not subscribe to ${subscription.uri} on ${subscription.server} again: ${errorText(error)}`,
-        }),
-      );
-    }
-  }
-
-  #updated(server: string, uri: string): void {
-    const subscription = this.#subscriptions.get(`${server}\n${uri}`);
-    for (const [session, as] of subscription?.sessions ?? [])
-      void session.server.sendResourceUpdated({ uri: as }).catch(() => undefined);
+  unsubscribe(session: DownstreamSession, server: string, uri: string): Promise<void> {
+    return this.#subscriptions.unsubscribe(session, server, uri);
   }
 
   /** A session ended: its subscriptions go, and so do its dedicated instances. */
   async ended(session: DownstreamSession): Promise<void> {
     this.sessions.delete(session);
-    for (const subscription of [...this.#subscriptions.values()])
-      if (subscription.sessions.has(session))
-        await this.unsubscribe(session, subscription.server, subscription.uri);
+    await this.#subscriptions.release(session);
     const dedicated = [...session.isolated.values()];
     session.isolated.clear();
     for (const pending of dedicated) {
@@ -461,14 +404,6 @@ export class Gateway implements GatewayCore {
       },
     };
   }
-}
-
-interface Subscription {
-  server: string;
-  uri: string;
-  /** Each subscribed session, with the URI it knows (rewritten when two servers list it). */
-  sessions: Map<DownstreamSession, string>;
-  upstream: Upstream | undefined;
 }
 
 const CAPABILITY: Record<string, 'sampling' | 'elicitation' | 'roots' | undefined> = {
