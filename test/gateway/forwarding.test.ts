@@ -5,8 +5,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CreateMessageRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListResourcesRequestSchema,
+  ResourceUpdatedNotificationSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
   LoggingMessageNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -309,5 +315,119 @@ describe('gateway forwarding', () => {
     expect(health.status).toBe(200);
     const ready = await fetch(new URL('/readyz', http.url));
     expect(await ready.json()).toMatchObject({ ready: true, servers: { alpha: { ready: 1 } } });
+  });
+});
+
+describe('gateway subscriptions', () => {
+  let http: GatewayServer;
+  const clients: Client[] = [];
+  const upstreamSubscriptions = { subscribe: 0, unsubscribe: 0 };
+  let server: Server;
+
+  beforeEach(async () => {
+    server = new Server(
+      { name: 'live', version: '1' },
+      { capabilities: { resources: { subscribe: true } } },
+    );
+    server.setRequestHandler(ListResourcesRequestSchema, () => ({
+      resources: [{ uri: 'live://x', name: 'x' }],
+    }));
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }));
+    server.setRequestHandler(SubscribeRequestSchema, () => {
+      upstreamSubscriptions.subscribe++;
+      return {};
+    });
+    server.setRequestHandler(UnsubscribeRequestSchema, () => {
+      upstreamSubscriptions.unsubscribe++;
+      return {};
+    });
+    const client = new Client({ name: 'mcpx', version: '1' });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    await client.connect(b);
+    const up = {
+      client,
+      raw: await listRaw(client, 5000),
+      peer: undefined as Upstream['peer'],
+      exitReason: undefined,
+      calls: new CallCounter(),
+    };
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) =>
+      up.peer?.resourceUpdated(n.params.uri),
+    );
+    const replicas = [fakeReplica('live', 0, up)];
+    const gateway = new Gateway({
+      cluster: {
+        servers: new Map([
+          [
+            'live',
+            { name: 'live', prefix: 'live', isolation: 'shared' } as unknown as ServerConfig,
+          ],
+        ]),
+        replicas,
+        startSessionReplica: () => Promise.reject(new Error('not in this test')),
+        stopSessionReplica: () => Promise.resolve(),
+      },
+      clientPrefix: 'mcp__mcpx__',
+      onEvent: () => undefined,
+    });
+    http = await GatewayServer.listen({
+      gateway,
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      tokenFile: '/nowhere/gateway-token',
+      clock: systemClock,
+      readiness: () => ({}),
+    });
+    gateway.changed();
+  });
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close();
+    await http.close();
+  });
+
+  /** A client whose GET stream (where resources/updated goes) is open, counting its updates. */
+  async function listener(): Promise<Client & { updates: number }> {
+    let listening = false;
+    const client = Object.assign(new Client({ name: 't', version: '1' }), { updates: 0 });
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, () => {
+      client.updates++;
+    });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(http.url), {
+        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          if (init?.method === 'GET' && response.ok) listening = true;
+          return response;
+        },
+      }),
+    );
+    clients.push(client);
+    await until('its GET stream', () => listening);
+    return client;
+  }
+
+  it('holds one upstream subscription per URI, and tells only the sessions that subscribed', async () => {
+    const before = { ...upstreamSubscriptions };
+    const [a, b, c] = [await listener(), await listener(), await listener()];
+    await a.subscribeResource({ uri: 'live://x' });
+    await b.subscribeResource({ uri: 'live://x' });
+    expect(upstreamSubscriptions.subscribe - before.subscribe).toBe(1);
+
+    await server.sendResourceUpdated({ uri: 'live://x' });
+    await until('a and b told', () => a.updates === 1 && b.updates === 1);
+    // c did not subscribe: the next update after it does is the first it hears of.
+    await c.subscribeResource({ uri: 'live://x' });
+    await server.sendResourceUpdated({ uri: 'live://x' });
+    await until('all three told', () => a.updates === 2 && b.updates === 2 && c.updates === 1);
+
+    await a.unsubscribeResource({ uri: 'live://x' });
+    await b.unsubscribeResource({ uri: 'live://x' });
+    expect(upstreamSubscriptions.unsubscribe - before.unsubscribe).toBe(0);
+    await c.unsubscribeResource({ uri: 'live://x' });
+    expect(upstreamSubscriptions.unsubscribe - before.unsubscribe).toBe(1);
   });
 });
