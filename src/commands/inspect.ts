@@ -8,7 +8,7 @@ import { type InspectResult, inspect } from '../services/inspect.js';
 
 export default class Inspect extends BaseCommand {
   static override summary = 'Open the MCP Inspector on the running cluster, or on one server.';
-  static override description = `Starts the MCP Inspector's web UI (npx -y @modelcontextprotocol/inspector@2, not bundled) pointed at the gateway of the mcpx dev running for this workspace, with its token, and prints a link that opens it already connected. With a server name: that server's own endpoint /servers/<name>/mcp (names unprefixed; live reload keeps working under the Inspector). Ctrl-C stops the Inspector.
+  static override description = `Starts the MCP Inspector's web UI (npx -y @modelcontextprotocol/inspector@2, not bundled) pointed at the gateway of the mcpx dev running for this workspace, with its token, and prints the Inspector's deep link (autoConnect with its per-launch token). With a server name: that server's own endpoint /servers/<name>/mcp (names unprefixed; live reload keeps working under the Inspector). Ctrl-C stops the Inspector.
 
 With no mcpx dev running it inspects the server directly: a stdio server is started by the Inspector with the manifest's command, arguments, cwd and env; a url server is reached at its url. Servers that mcpx starts over HTTP need mcpx dev.
 
