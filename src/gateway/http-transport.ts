@@ -239,7 +239,17 @@ function answer(
   message: string,
   headers: Record<string, string> = {},
 ): void {
+  sendJson(response, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
+}
+
+/** A whole JSON answer in one write. */
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   response
     .writeHead(status, { 'content-type': 'application/json', ...headers })
-    .end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+    .end(JSON.stringify(body));
 }

@@ -7,7 +7,7 @@ import { isLoopbackHost } from '../manifest/gateway.js';
 import { ALL_SERVERS, type DownstreamSession, type View, httpSession } from './downstream.js';
 import type { Gateway } from './gateway.js';
 import { serveSession } from './handlers.js';
-import type { GatewayHttpTransport } from './http-transport.js';
+import { type GatewayHttpTransport, sendJson } from './http-transport.js';
 import { LegacySse } from './legacy-sse.js';
 
 /** A request body larger than this is refused (413): what the SDK's own transport allows. */
@@ -57,7 +57,7 @@ export class GatewayServer {
     this.#server = createServer((request, response) => {
       void this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent)
-          send(response, 500, rpcError(-32603, `mcpx gateway failed: ${String(error)}`));
+          sendJson(response, 500, rpcError(-32603, `mcpx gateway failed: ${String(error)}`));
         else response.end();
       });
     });
@@ -97,7 +97,7 @@ export class GatewayServer {
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const [path = '/', query = ''] = (request.url ?? '/').split('?', 2);
     if (!this.#hostAllowed(request))
-      return send(
+      return sendJson(
         response,
         403,
         rpcError(
@@ -107,22 +107,22 @@ export class GatewayServer {
       );
     const origin = request.headers.origin;
     if (origin !== undefined && !this.#originAllowed(origin))
-      return send(
+      return sendJson(
         response,
         403,
         rpcError(-32600, `Forbidden: Origin ${JSON.stringify(origin)} may not use this gateway`),
       );
-    if (path === '/healthz') return send(response, 200, { ok: true });
+    if (path === '/healthz') return sendJson(response, 200, { ok: true });
     if (path === '/readyz') {
       const servers = this.options.readiness();
       const ready = Object.values(servers).some((s) => s.ready > 0);
-      return send(response, ready ? 200 : 503, { ready, servers });
+      return sendJson(response, ready ? 200 : 503, { ready, servers });
     }
     // Old clients' SSE endpoints show what /mcp does, `?servers=` included.
     const legacy = LegacySse.serves(path);
     const view = this.#view(legacy ? '/mcp' : path, query);
     if (view === undefined)
-      return send(
+      return sendJson(
         response,
         404,
         rpcError(
@@ -130,9 +130,9 @@ export class GatewayServer {
           `Not found: ${path}. The gateway serves /mcp, /servers/<name>/mcp, /sse (legacy SSE clients), /healthz and /readyz`,
         ),
       );
-    if (typeof view === 'string') return send(response, 404, rpcError(-32602, view));
+    if (typeof view === 'string') return sendJson(response, 404, rpcError(-32602, view));
     if (!this.#authorized(request))
-      return send(
+      return sendJson(
         response,
         401,
         rpcError(
@@ -155,7 +155,7 @@ export class GatewayServer {
     if (typeof id === 'string') {
       const session = this.#byId.get(id);
       if (session === undefined || session.view.key !== view.key)
-        return send(
+        return sendJson(
           response,
           404,
           rpcError(-32001, 'Session not found: it ended, or mcpx dev restarted; initialize again'),
@@ -171,14 +171,14 @@ export class GatewayServer {
       return session.transport.handle(request, response, body);
     }
     if (request.method !== 'POST')
-      return send(
+      return sendJson(
         response,
         400,
         rpcError(-32000, 'Bad Request: Mcp-Session-Id header is required'),
       );
     const messages = Array.isArray(body) ? (body as unknown[]) : [body];
     if (!messages.some((m) => isInitializeRequest(m)))
-      return send(
+      return sendJson(
         response,
         400,
         rpcError(
@@ -328,7 +328,7 @@ async function readJson(request: IncomingMessage, response: ServerResponse): Pro
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
-      send(response, 413, rpcError(-32600, `Request body over ${MAX_BODY_BYTES} bytes`));
+      sendJson(response, 413, rpcError(-32600, `Request body over ${MAX_BODY_BYTES} bytes`));
       request.resume();
       return INVALID;
     }
@@ -337,22 +337,11 @@ async function readJson(request: IncomingMessage, response: ServerResponse): Pro
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    send(response, 400, rpcError(-32700, 'Parse error: the body is not JSON'));
+    sendJson(response, 400, rpcError(-32700, 'Parse error: the body is not JSON'));
     return INVALID;
   }
 }
 
 function rpcError(code: number, message: string): unknown {
   return { jsonrpc: '2.0', error: { code, message }, id: null };
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  response
-    .writeHead(status, { 'content-type': 'application/json', ...headers })
-    .end(JSON.stringify(body));
 }
