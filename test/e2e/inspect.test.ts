@@ -138,6 +138,10 @@ describe('mcpx inspect (the web UI)', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Its exit code as Node reports it: after the process is gone, 'exit' still has to be handled.
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
     let output = '';
     child.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => (output += text));
@@ -163,7 +167,7 @@ describe('mcpx inspect (the web UI)', () => {
       child.kill('SIGTERM');
       if (!(await waitForExit(child.pid!, 20_000))) child.kill('SIGKILL');
     }
-    expect(child.exitCode, output).toBe(0);
+    expect(await exited, output).toBe(0);
     await until('the processes of the Inspector to end', () => !inspector.some(isAlive), {
       timeoutMs: 10_000,
     });
