@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { closest } from '../closest.js';
 import { ExitCode, McpxError } from '../errors.js';
 import {
@@ -12,6 +13,7 @@ import {
 import { endpointFor, isNotRunning, runningGateway } from '../gateway/locate.js';
 import { expandEnv, serverEnvironment } from '../manifest/env.js';
 import { findWorkspaceRoot, loadWorkspace } from '../manifest/load.js';
+import { readLines } from '../server/lines.js';
 import { freePort } from '../supervisor/ports.js';
 
 export interface InspectOptions {
@@ -173,25 +175,20 @@ function unknownServer(
 }
 
 /** Lines of the Inspector's output, as they come, and the last few for an error. */
-function readLines(
+function followOutput(
   inspector: InspectorProcess,
   onStdout: (line: string) => void,
   onStderr: (line: string) => void,
 ): string[] {
   const tail: string[] = [];
-  const follow = (stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void => {
-    let pending = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      const lines = (pending + chunk).split(/\r?\n/);
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.trim() === '') continue;
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-        onLine(line);
-      }
-    });
+  const follow = (stream: Readable | null, onLine: (line: string) => void): void => {
+    if (stream === null) return;
+    void readLines(stream, (line) => {
+      if (line.trim() === '') return;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      onLine(line);
+    }).catch(() => undefined);
   };
   follow(inspector.child.stdout, onStdout);
   follow(inspector.child.stderr, onStderr);
@@ -249,7 +246,7 @@ async function runWeb(
       link = deepLink(web, target.url);
       resolve(link);
     };
-    tail = readLines(inspector, onLine, onLine);
+    tail = followOutput(inspector, onLine, onLine);
   });
   const stopping = new Promise<'stop'>((resolve) => {
     if (options.signal.aborted) resolve('stop');
@@ -286,7 +283,7 @@ async function runCli(
     ...(options.cli ?? []),
     ...(target.command.length > 0 ? ['--', ...target.command] : []),
   ]);
-  const tail = readLines(inspector, options.out, options.err);
+  const tail = followOutput(inspector, options.out, options.err);
   const stop = (): void => void inspector.stop();
   options.signal.addEventListener('abort', stop, { once: true });
   try {

@@ -25,6 +25,7 @@ import type { ServerConfig } from '../../src/manifest/servers.js';
 import { listRaw } from '../../src/server/surface.js';
 import { CallCounter, type Upstream } from '../../src/server/upstream.js';
 import type { Replica } from '../../src/supervisor/replica.js';
+import { INITIALIZE } from '../helpers/initialize.js';
 import { until } from '../helpers/until.js';
 
 const TOKEN = 'a'.repeat(43);
@@ -283,16 +284,6 @@ describe('gateway forwarding', () => {
   });
 
   it('answers 401 without the token, 403 for a foreign Origin or Host, 404 for an unknown session', async () => {
-    const init = {
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-11-25',
-        capabilities: {},
-        clientInfo: { name: 'x', version: '1' },
-      },
-    };
     const post = (headers: Record<string, string>) =>
       fetch(http.url, {
         method: 'POST',
@@ -301,7 +292,7 @@ describe('gateway forwarding', () => {
           accept: 'application/json, text/event-stream',
           ...headers,
         },
-        body: JSON.stringify(init),
+        body: JSON.stringify(INITIALIZE),
       });
     expect((await post({})).status).toBe(401);
     expect((await post({ authorization: 'Bearer wrong' })).status).toBe(401);
