@@ -48,7 +48,18 @@ async function otherServer(port: number): Promise<ChildProcess> {
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await until('the other server', () => stderr.includes('ready on'));
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  // A node process importing the SDK can take long on a loaded machine: wait as long as for a
+  // server's start, and say why at once when it ended instead (a port taken since freePort).
+  await until(
+    'the other server',
+    () => {
+      if (exited !== undefined) throw new Error(`the other server exited (${exited}): ${stderr}`);
+      return stderr.includes('ready on');
+    },
+    { timeoutMs: 30_000 },
+  );
   return child;
 }
 
