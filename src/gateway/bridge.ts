@@ -396,6 +396,9 @@ class Bridge {
         },
       });
     });
+    // The client may leave while the send is still under way, and close() rejects the answer then:
+    // that must not count as an unhandled rejection before the caller gets to await it.
+    answer.catch(() => {});
     try {
       await transport.send({ ...request, id });
     } catch (error) {
