@@ -110,6 +110,7 @@ export async function forward(
               }),
         },
       );
+      instance?.calls?.markAnswered();
       record('ok');
       return result;
     } catch (error) {
@@ -121,6 +122,7 @@ export async function forward(
       // McpError of its own (RequestTimeout): that is a lost call, not the server's answer. Over
       // HTTP it is the only sign, as the SDK waits to resume a broken response stream.
       if (!lost.aborted && error instanceof McpError && answeredByServer(error)) {
+        if (error.code !== (ErrorCode.RequestTimeout as number)) instance?.calls?.markAnswered();
         record('error', errorText(error));
         throw passOn(error);
       }

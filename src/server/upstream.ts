@@ -10,12 +10,22 @@ import type { RawSurface } from './surface.js';
 export class CallCounter {
   #inFlight = 0;
   #served = 0;
+  #answered = 0;
   readonly #idle = new Set<() => void>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** Calls the instance answered (a result or its own error): proof of life for its health check. */
+  get answered(): number {
+    return this.#answered;
+  }
+
+  markAnswered(): void {
+    this.#answered++;
   }
 
   /** Counts a call in; the function returned counts it out (once, however often it is called). */

@@ -268,6 +268,7 @@ export class Replica {
       this.deps.policies.health,
       (timeout) => instance.ping(timeout),
       {
+        answered: () => instance.calls?.answered ?? 0,
         onFailure: (failures, error) => {
           if (this.#current !== instance) return;
           this.#setState('unhealthy');

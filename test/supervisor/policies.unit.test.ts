@@ -118,6 +118,31 @@ describe('HealthCheck', () => {
     expect(ping).toHaveBeenCalledTimes(3);
   });
 
+  it('does not count a ping unanswered while the instance answered other requests (busy, not dead)', async () => {
+    const ping = vi.fn(() => new Promise<void>(() => {}));
+    let answered = 0;
+    const onUnhealthy = vi.fn();
+    const onFailure = vi.fn();
+    new HealthCheck(
+      options,
+      ping,
+      { onUnhealthy, onFailure, answered: () => answered },
+      systemClock,
+    ).start();
+    // Three rounds (1000 ms interval + 200 ms timeout each), a call answered during each ping.
+    for (let round = 0; round < 3; round++) {
+      await vi.advanceTimersByTimeAsync(1100);
+      answered++;
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(ping).toHaveBeenCalledTimes(3);
+    expect(onFailure).not.toHaveBeenCalled();
+    // Silence from then on: the threshold applies again.
+    await vi.advanceTimersByTimeAsync(1200 * 3);
+    expect(onFailure).toHaveBeenCalledTimes(3);
+    expect(onUnhealthy).toHaveBeenCalledTimes(1);
+  });
+
   it('counts a ping that hangs past the timeout as failed, and a success resets the count', async () => {
     const answers = ['hang', 'hang', 'ok', 'hang', 'hang', 'hang'];
     const ping = vi.fn(() =>

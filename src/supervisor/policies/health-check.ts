@@ -12,7 +12,8 @@ export interface HealthOptions {
 /**
  * MCP health check: `ping` every `interval`, each with a `timeout`; after `failures` failures in a
  * row, `onUnhealthy` is called once and the check stops (the replica restarts the instance and
- * starts a new check). A success resets the count: one slow ping is not an outage.
+ * starts a new check). A success resets the count: one slow ping is not an outage; nor is one that
+ * went unanswered while the instance answered other requests.
  */
 export class HealthCheck {
   #failures = 0;
@@ -25,6 +26,13 @@ export class HealthCheck {
     readonly events: {
       onFailure?: (failures: number, error: unknown) => void;
       onUnhealthy: (failures: number, error: unknown) => void;
+      /**
+       * How many requests the instance has answered so far, other than pings (the gateway's calls):
+       * a ping that gets no answer while this grew is a busy server, not a dead one, and does not
+       * count as a failure (under load, pings queued behind calls took over 2 s and one such ping
+       * took a working server out of rotation).
+       */
+      answered?: () => number;
     },
     readonly clock: Clock = systemClock,
   ) {}
@@ -48,11 +56,17 @@ export class HealthCheck {
   }
 
   async #probe(): Promise<void> {
+    const answeredBefore = this.events.answered?.();
     try {
       await withTimeout(this.ping(this.options.timeout), this.options.timeout, this.clock);
       this.#failures = 0;
     } catch (error) {
       if (this.#stopped) return;
+      if (answeredBefore !== undefined && this.events.answered!() > answeredBefore) {
+        this.#failures = 0;
+        this.#schedule();
+        return;
+      }
       this.#failures++;
       this.events.onFailure?.(this.#failures, error);
       if (this.#failures >= this.options.failures) {
