@@ -208,9 +208,7 @@ export class Gateway implements GatewayCore {
       );
       return ready ?? { unavailable: this.#whyDown(server, [replica]) };
     }
-    let ready = readyReplicas(this.options.cluster, server).filter(
-      (r) => !exclude.has(r.replica),
-    );
+    let ready = readyReplicas(this.options.cluster, server).filter((r) => !exclude.has(r.replica));
     const trusted = ready.filter((r) => !this.#suspects.has(r.upstream));
     if (trusted.length === 0 && ready.length > 0) {
       // Every candidate's connection just failed: wait (bounded) for one to answer again or for
@@ -311,9 +309,7 @@ export class Gateway implements GatewayCore {
           await upstream.client.ping({ timeout: SUSPECT_PING_MS });
           return;
         } catch {
-          await new Promise<void>((resolve) =>
-            this.#clock.setTimeout(resolve, SUSPECT_RETRY_MS),
-          );
+          await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, SUSPECT_RETRY_MS));
         }
       }
     };
