@@ -1,0 +1,95 @@
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Service } from 'kubernetes-models/v1/Service';
+import {
+  GATEWAY_MEMBERS,
+  GATEWAY_NAME,
+  GATEWAY_POD_LABELS,
+  GATEWAY_TOKEN_KEY,
+  GATEWAY_TOKEN_SECRET,
+  HTTP_PORT,
+  PORT_NAME,
+} from './labels.js';
+import { type RenderSettings, imageName, podSpec, probes } from './server.js';
+
+/** One server in the gateway's members file (the contract with `mcpx gateway --members`). */
+export interface Member {
+  url: string;
+  /** `dns`: every address of the (headless) Service's name is a replica, re-resolved. */
+  discovery: 'dns' | 'none';
+  prefix?: string;
+}
+
+/** The members file: `{"servers": {"<mcpx name>": Member}}`. */
+export interface MembersFile {
+  servers: Record<string, Member>;
+}
+
+const MEMBERS_DIR = '/etc/mcpx';
+
+/**
+ * The gateway as the cluster's entry point: the mcpx bundle in gateway-only mode, two replicas,
+ * its members from a ConfigMap and its bearer token from a Secret.
+ */
+export function gatewayObjects(
+  members: MembersFile,
+  settings: RenderSettings,
+): (Deployment | Service | ConfigMap | PodDisruptionBudget)[] {
+  const metadata = {
+    name: GATEWAY_NAME,
+    labels: { ...GATEWAY_POD_LABELS, 'app.kubernetes.io/component': 'gateway' },
+  };
+  const selector = GATEWAY_POD_LABELS;
+  const config = new ConfigMap({
+    metadata: { ...metadata, name: GATEWAY_MEMBERS },
+    data: { 'members.json': `${JSON.stringify(members, null, 2)}\n` },
+  });
+  const spec = podSpec({
+    name: 'gateway',
+    image: imageName(GATEWAY_NAME, settings),
+    command: [
+      'node',
+      '/app/mcpx.js',
+      'gateway',
+      '--members',
+      `${MEMBERS_DIR}/members.json`,
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(HTTP_PORT),
+    ],
+    ports: [{ name: PORT_NAME, containerPort: HTTP_PORT, protocol: 'TCP' }],
+    env: [
+      {
+        name: 'MCPX_GATEWAY_TOKEN',
+        valueFrom: { secretKeyRef: { name: GATEWAY_TOKEN_SECRET, key: GATEWAY_TOKEN_KEY } },
+      },
+    ],
+    ...probes(undefined),
+  });
+  const container = spec.containers[0];
+  container?.volumeMounts?.push({ name: 'members', mountPath: MEMBERS_DIR, readOnly: true });
+  spec.volumes?.push({ name: 'members', configMap: { name: GATEWAY_MEMBERS } });
+  const deployment = new Deployment({
+    metadata,
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: selector },
+      template: { metadata: { labels: metadata.labels }, spec },
+    },
+  });
+  const service = new Service({
+    metadata,
+    spec: {
+      type: 'ClusterIP',
+      selector,
+      ports: [{ name: PORT_NAME, port: HTTP_PORT, targetPort: PORT_NAME, protocol: 'TCP' }],
+    },
+  });
+  const pdb = new PodDisruptionBudget({
+    metadata,
+    spec: { selector: { matchLabels: selector }, minAvailable: 1 },
+  });
+  return [deployment, service, config, pdb];
+}
