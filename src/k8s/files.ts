@@ -41,7 +41,7 @@ export async function writeOutput(
     throw new McpxError(
       `Not overwriting ${list}: mcpx k8s render did not write ${foreign.length === 1 ? 'it' : 'them'}.`,
       {
-        hint: 'move them away, render into another folder with --out, or pass --force to replace them',
+        hint: `move ${foreign.length === 1 ? 'it' : 'them'} away, render into another folder with --out, or pass --force to replace ${foreign.length === 1 ? 'it' : 'them'}`,
       },
     );
   }
