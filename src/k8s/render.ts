@@ -90,14 +90,24 @@ export function renderFiles(plan: Plan, settings: RenderSettings): OutputFile[] 
     namespace: settings.namespace,
     resources: plan.resources.map((f) => f.path),
   };
+  const note = (file: PlannedFile): string => (file === plan.secrets ? SECRETS_NOTE : '');
   return [
     { path: 'kustomization.yaml', text: `${HEADER}\n${yamlText(kustomization)}` },
     ...all.map((file) => ({
       path: file.path,
-      text: `${HEADER}\n${file.objects.map((o) => yamlText(o.toJSON())).join('---\n')}`,
+      text: `${HEADER}\n${note(file)}${file.objects.map((o) => yamlText(o.toJSON())).join('---\n')}`,
     })),
   ];
 }
+
+/** What secrets.example.yaml is for, and what the one value with rules of its own must be. */
+const SECRETS_NOTE = [
+  '# Not part of the base: copy it outside git, fill in every value, and apply the copy with',
+  "# `kubectl apply -n <namespace> -f <copy>`. Each role's servers get exactly the keys listed here.",
+  '# The gateway token is at least 43 base64url characters, e.g.:',
+  "#   openssl rand -base64 32 | tr '+/' '-_' | tr -d '='",
+  '',
+].join('\n');
 
 function yamlText(value: unknown): string {
   // No folding: long commands and JSON in a ConfigMap stay on the lines they were written on.
