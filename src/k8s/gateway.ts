@@ -6,8 +6,8 @@ import {
   GATEWAY_MEMBERS,
   GATEWAY_NAME,
   GATEWAY_POD_LABELS,
-  GATEWAY_TOKEN_KEY,
-  GATEWAY_TOKEN_SECRET,
+  GATEWAY_SECRET,
+  GATEWAY_TOKEN_ENV,
   HTTP_PORT,
   PORT_NAME,
 } from './labels.js';
@@ -19,6 +19,8 @@ export interface Member {
   /** `dns`: every address of the (headless) Service's name is a replica, re-resolved. */
   discovery: 'dns' | 'none';
   prefix?: string;
+  /** Sent to the member; `${NAME}` expands from the gateway's environment (its Secret). */
+  headers?: Record<string, string>;
 }
 
 /** The members file: `{"servers": {"<mcpx name>": Member}}`. */
@@ -34,6 +36,7 @@ const MEMBERS_DIR = '/etc/mcpx';
  */
 export function gatewayObjects(
   members: MembersFile,
+  secretEnv: readonly string[],
   settings: RenderSettings,
 ): (Deployment | Service | ConfigMap | PodDisruptionBudget)[] {
   const metadata = {
@@ -60,12 +63,10 @@ export function gatewayObjects(
       String(HTTP_PORT),
     ],
     ports: [{ name: PORT_NAME, containerPort: HTTP_PORT, protocol: 'TCP' }],
-    env: [
-      {
-        name: 'MCPX_GATEWAY_TOKEN',
-        valueFrom: { secretKeyRef: { name: GATEWAY_TOKEN_SECRET, key: GATEWAY_TOKEN_KEY } },
-      },
-    ],
+    env: [GATEWAY_TOKEN_ENV, ...secretEnv].map((name) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: GATEWAY_SECRET, key: name } },
+    })),
     ...probes(undefined),
   });
   const container = spec.containers[0];

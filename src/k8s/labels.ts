@@ -16,10 +16,11 @@ export const PORT_NAME = 'mcp';
 /** The uid the images run as (distroless's "nonroot"); the Deployments insist on it. */
 export const RUN_AS = 65532;
 
-/** The Secret that holds the environment a role grants, and the gateway's token. */
+/** The Secret that holds the environment a role grants. */
 export function roleSecretName(role: string): string {
   return `mcpx-role-${role}`;
 }
-export const GATEWAY_TOKEN_SECRET = 'mcpx-gateway-token';
-export const GATEWAY_TOKEN_KEY = 'token';
+/** The gateway's Secret: its token, and the variables its members' headers refer to. */
+export const GATEWAY_SECRET = 'mcpx-gateway';
+export const GATEWAY_TOKEN_ENV = 'MCPX_GATEWAY_TOKEN';
 export const GATEWAY_MEMBERS = 'mcpx-gateway-members';

@@ -152,10 +152,15 @@ interface Container {
   name: string;
   ports?: { name?: string; containerPort: number }[];
   env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
-  startupProbe?: { httpGet?: { port: string | number } };
-  livenessProbe?: { httpGet?: { port: string | number } };
-  readinessProbe?: { httpGet?: { port: string | number } };
+  startupProbe?: Probe;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
   volumeMounts?: { name: string }[];
+}
+
+interface Probe {
+  httpGet?: { port: string | number };
+  tcpSocket?: { port: string | number };
 }
 
 function containersOf(deployment: KubeObject): Container[] {
@@ -194,7 +199,7 @@ function checkDeployment(
       names.add(port.name);
     }
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const) {
-      const port = container[probe]?.httpGet?.port;
+      const port = container[probe]?.httpGet?.port ?? container[probe]?.tcpSocket?.port;
       if (port === undefined) continue;
       const found =
         typeof port === 'number'

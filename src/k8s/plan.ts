@@ -43,6 +43,8 @@ export function planBase(
   const servers: KubeServer[] = [];
   const members: MembersFile = { servers: {} };
   const skipped: Plan['skipped'] = [];
+  /** What the members' headers refer to as `${NAME}`: the gateway's Secret supplies them. */
+  const gatewayEnv: string[] = [];
   const owners = new Map<string, string>([[GATEWAY_NAME, 'the gateway']]);
   for (const config of workspace.servers.values()) {
     if (config.disabled) {
@@ -51,7 +53,13 @@ export function planBase(
     }
     const prefix = config.prefix === config.name ? {} : { prefix: config.prefix };
     if (config.remote) {
-      members.servers[config.name] = { url: config.url, discovery: 'none', ...prefix };
+      const headers = Object.keys(config.headers).length > 0 ? { headers: config.headers } : {};
+      for (const value of Object.values(config.headers)) {
+        for (const [, name] of value.matchAll(REFERENCE)) {
+          if (name !== undefined && !gatewayEnv.includes(name)) gatewayEnv.push(name);
+        }
+      }
+      members.servers[config.name] = { url: config.url, discovery: 'none', ...prefix, ...headers };
       skipped.push({
         name: config.name,
         reason: `runs elsewhere (${config.url}): a gateway member only`,
@@ -107,7 +115,7 @@ export function planBase(
       path: `${folder}/${fileName[object.kind] ?? `${object.kind.toLowerCase()}.yaml`}`,
       objects: [object],
     }));
-  resources.push(...byKind('gateway', gatewayObjects(members, settings)));
+  resources.push(...byKind('gateway', gatewayObjects(members, gatewayEnv, settings)));
   for (const server of servers) {
     resources.push(...byKind(`servers/${server.kubeName}`, serverObjects(server, settings)));
   }
@@ -115,7 +123,11 @@ export function planBase(
     const policy = rolePolicy(role);
     resources.push({ path: `network-policies/${policy.metadata?.name}.yaml`, objects: [policy] });
   }
-  return { resources, secrets: { path: SECRETS_FILE, objects: exampleSecrets(roles) }, skipped };
+  return {
+    resources,
+    secrets: { path: SECRETS_FILE, objects: exampleSecrets(roles, gatewayEnv) },
+    skipped,
+  };
 }
 
 function kubeServer(
@@ -139,6 +151,9 @@ function kubeServer(
     kubeName: kubernetesName(config.name),
     role,
     command: containerCommand(config, hasHttpEntry),
+    // The template's entry and mcpx's bridge serve /healthz and /readyz; any other HTTP server
+    // is only known to listen.
+    probes: config.transport === 'stdio' || hasHttpEntry(config) ? 'http' : 'tcp',
     env: entryEnv(config, role?.env ?? []),
     replicas,
     path: config.http?.path ?? '/mcp',

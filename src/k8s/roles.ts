@@ -6,8 +6,8 @@ import { parseEgress } from '../manifest/roles.js';
 import {
   GATEWAY_NAME,
   GATEWAY_POD_LABELS,
-  GATEWAY_TOKEN_KEY,
-  GATEWAY_TOKEN_SECRET,
+  GATEWAY_SECRET,
+  GATEWAY_TOKEN_ENV,
   HTTP_PORT,
   PART_OF,
   ROLE_LABEL,
@@ -69,9 +69,13 @@ export function rolePolicy(role: KubeRole): NetworkPolicy {
 
 /**
  * secrets.example.yaml: one Secret per role that grants variables, each name with an empty value,
- * and the gateway's token. Not a kustomize resource: real values never belong in the base.
+ * and the gateway's (its token and what its members' headers refer to). Not a kustomize resource:
+ * real values never belong in the base.
  */
-export function exampleSecrets(roles: readonly KubeRole[]): Secret[] {
+export function exampleSecrets(
+  roles: readonly KubeRole[],
+  gatewayEnv: readonly string[],
+): Secret[] {
   const secrets = roles
     .filter((role) => role.name !== undefined && role.env.length > 0)
     .map(
@@ -82,13 +86,13 @@ export function exampleSecrets(roles: readonly KubeRole[]): Secret[] {
           stringData: Object.fromEntries(role.env.map((name) => [name, ''])),
         }),
     );
-  const token = new Secret({
+  const gateway = new Secret({
     metadata: {
-      name: GATEWAY_TOKEN_SECRET,
+      name: GATEWAY_SECRET,
       labels: { ...PART_OF, 'app.kubernetes.io/name': GATEWAY_NAME },
     },
     type: 'Opaque',
-    stringData: { [GATEWAY_TOKEN_KEY]: '' },
+    stringData: Object.fromEntries([GATEWAY_TOKEN_ENV, ...gatewayEnv].map((name) => [name, ''])),
   });
-  return [...secrets, token];
+  return [...secrets, gateway];
 }

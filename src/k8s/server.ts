@@ -32,6 +32,8 @@ export interface KubeServer {
   replicas: number | { min: number; max: number };
   /** The MCP endpoint path. */
   path: string;
+  /** `http`: /healthz and /readyz exist (template entry, bridge); `tcp`: only that it listens. */
+  probes: 'http' | 'tcp';
 }
 
 /** An image name under the render settings' registry and tag. */
@@ -87,7 +89,7 @@ export function serverObjects(
             })),
             ...server.env,
           ],
-          ...probes(hosts[0] ?? server.kubeName),
+          ...(server.probes === 'http' ? probes(hosts[0] ?? server.kubeName) : tcpProbes()),
         }),
       },
     },
@@ -145,6 +147,16 @@ export function probes(
     startupProbe: { httpGet: get('/healthz'), periodSeconds: 1, failureThreshold: 30 },
     livenessProbe: { httpGet: get('/healthz'), periodSeconds: 10, timeoutSeconds: 2 },
     readinessProbe: { httpGet: get('/readyz'), periodSeconds: 5, timeoutSeconds: 5 },
+  };
+}
+
+/** For an HTTP server mcpx knows nothing more of than that it listens on the MCP port. */
+export function tcpProbes(): Pick<IContainer, 'startupProbe' | 'livenessProbe' | 'readinessProbe'> {
+  const tcpSocket = { port: PORT_NAME };
+  return {
+    startupProbe: { tcpSocket, periodSeconds: 1, failureThreshold: 30 },
+    livenessProbe: { tcpSocket, periodSeconds: 10, timeoutSeconds: 2 },
+    readinessProbe: { tcpSocket, periodSeconds: 5, timeoutSeconds: 2 },
   };
 }
 

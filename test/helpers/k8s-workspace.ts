@@ -24,7 +24,11 @@ export async function removeK8sWorkspaces(): Promise<void> {
   for (const dir of made.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
-/** Two roles with env and egress, an autoscaled server, a roleless one, one with "_" and a digit. */
+/**
+ * A role with env and egress, an autoscaled server, a roleless one, one with "_" and one with a
+ * leading digit, a third-party HTTP server (no src/http.ts), a url server whose header needs a
+ * secret, a disabled one. `plain` has src/http.ts only if the caller lists servers/plain.
+ */
 export const RICH_MANIFEST = {
   roles: {
     search: {
@@ -44,7 +48,11 @@ export const RICH_MANIFEST = {
     },
     '2fa': { command: 'npx', args: ['-y', 'some-2fa-mcp'], role: 'tools', replicas: 3 },
     plain: { command: 'node', args: ['src/http.ts'], cwd: 'servers/plain', transport: 'http' },
-    remote: { url: 'https://mcp.example.com/mcp' },
+    py: { command: 'python', args: ['-m', 'weather'], transport: 'http', role: 'tools' },
+    remote: {
+      url: 'https://mcp.example.com/mcp',
+      headers: { Authorization: 'Bearer ${REMOTE_TOKEN}' },
+    },
     off: { command: 'node', args: ['x.ts'], disabled: true },
   },
 };

@@ -126,10 +126,17 @@ const cases: {
   },
   {
     rule: 'probe-ports',
-    what: 'a probe on a port the container does not declare',
-    object: 'Deployment/plain',
+    what: 'an HTTP probe on a port the container does not declare',
+    object: 'Deployment/web-search',
     breakIt: (o) =>
-      void (container(find(o, 'Deployment', 'plain')).readinessProbe.httpGet.port = 'http'),
+      void (container(find(o, 'Deployment', 'web-search')).readinessProbe.httpGet.port = 'http'),
+  },
+  {
+    rule: 'probe-ports',
+    what: 'a TCP probe on a port the container does not declare',
+    object: 'Deployment/py',
+    breakIt: (o) =>
+      void (container(find(o, 'Deployment', 'py')).livenessProbe.tcpSocket.port = 8081),
   },
   {
     rule: 'hpa',
@@ -167,6 +174,12 @@ const cases: {
     what: 'a Secret key that secrets.example.yaml does not list',
     object: 'Deployment/web-search',
     breakIt: (_, s) => void delete find(s, 'Secret', 'mcpx-role-search').stringData!.SEARCH_URL,
+  },
+  {
+    rule: 'secret-keys',
+    what: "a gateway header variable that the gateway's Secret does not list",
+    object: 'Deployment/mcpx-gateway',
+    breakIt: (_, s) => void delete find(s, 'Secret', 'mcpx-gateway').stringData!.REMOTE_TOKEN,
   },
   {
     rule: 'unique',

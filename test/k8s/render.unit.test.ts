@@ -64,7 +64,7 @@ describe('renderBase on examples/', () => {
 
 describe('renderBase decides from the manifest', () => {
   it('autoscaling, role Secrets and egress, name mapping, the bridge, url members', async () => {
-    const dir = await k8sWorkspace(RICH_MANIFEST, ['servers/web_search']);
+    const dir = await k8sWorkspace(RICH_MANIFEST, ['servers/web_search', 'servers/plain']);
     const out = await tempOut();
     const result = await renderBase(
       options(dir, out, { registry: 'ghcr.io/acme/', tag: '1.2.3', namespace: 'tools' }),
@@ -121,6 +121,15 @@ describe('renderBase decides from the manifest', () => {
     expect(plainPdb.spec).toMatchObject({ maxUnavailable: 1 });
     const [plain] = await objectsIn(join(out, 'servers/plain/deployment.yaml'));
     expect(plain.spec.template.spec.containers[0].command).toEqual(['node', 'src/http.ts']);
+    expect(plain.spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/readyz');
+    const [py] = await objectsIn(join(out, 'servers/py/deployment.yaml'));
+    const pyContainer = py.spec.template.spec.containers[0];
+    expect(pyContainer.command).toEqual(['python', '-m', 'weather']);
+    // A third-party HTTP server has no /healthz or /readyz to ask: only that it listens.
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+      expect(pyContainer[probe].tcpSocket).toEqual({ port: 'mcp' });
+      expect(pyContainer[probe].httpGet).toBeUndefined();
+    }
 
     const [policy] = await objectsIn(join(out, 'network-policies/mcpx-role-search.yaml'));
     expect(policy.spec.egress).toEqual([
@@ -135,8 +144,15 @@ describe('renderBase decides from the manifest', () => {
     const secrets = await objectsIn(join(out, 'secrets.example.yaml'));
     expect(secrets.map((s) => [s.metadata.name, s.stringData])).toEqual([
       ['mcpx-role-search', { SEARCH_API_KEY: '', SEARCH_URL: '' }],
-      ['mcpx-gateway-token', { token: '' }],
+      ['mcpx-gateway', { MCPX_GATEWAY_TOKEN: '', REMOTE_TOKEN: '' }],
     ]);
+    const [gateway] = await objectsIn(join(out, 'gateway/deployment.yaml'));
+    expect(gateway.spec.template.spec.containers[0].env).toEqual(
+      ['MCPX_GATEWAY_TOKEN', 'REMOTE_TOKEN'].map((name) => ({
+        name,
+        valueFrom: { secretKeyRef: { name: 'mcpx-gateway', key: name } },
+      })),
+    );
     const [members] = await objectsIn(join(out, 'gateway/members.yaml'));
     expect(JSON.parse(members.data['members.json'])).toEqual({
       servers: {
@@ -146,7 +162,12 @@ describe('renderBase decides from the manifest', () => {
         },
         '2fa': { url: 'http://s-2fa.tools.svc.cluster.local:8080/mcp', discovery: 'dns' },
         plain: { url: 'http://plain.tools.svc.cluster.local:8080/mcp', discovery: 'dns' },
-        remote: { url: 'https://mcp.example.com/mcp', discovery: 'none' },
+        py: { url: 'http://py.tools.svc.cluster.local:8080/mcp', discovery: 'dns' },
+        remote: {
+          url: 'https://mcp.example.com/mcp',
+          discovery: 'none',
+          headers: { Authorization: 'Bearer ${REMOTE_TOKEN}' },
+        },
       },
     });
     const [kustomization] = await objectsIn(join(out, 'kustomization.yaml'));
@@ -247,11 +268,10 @@ describe('renderBase writes only its own files', () => {
         'servers/s-2fa/deployment.yaml',
         'servers/s-2fa/service.yaml',
         'servers/s-2fa/pdb.yaml',
-        'network-policies/mcpx-role-tools.yaml',
         'network-policies/mcpx-no-role.yaml',
       ].sort(),
     );
-    expect(await readdir(join(out, 'servers'))).toEqual(['plain', 'web-search'].sort());
+    expect((await readdir(join(out, 'servers'))).sort()).toEqual(['plain', 'py', 'web-search']);
     expect(await readdir(join(out, 'servers/plain'))).toEqual(['notes.md']);
     expect([...(await filesUnder(out)).keys()].sort()).toEqual(
       [...after.files, 'servers/plain/notes.md'].sort(),
