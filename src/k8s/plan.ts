@@ -1,14 +1,15 @@
 import type { Model } from '@kubernetes-models/base';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { McpxError } from '../errors.js';
+import { ENV_REFERENCE } from '../manifest/env.js';
 import type { Workspace } from '../manifest/load.js';
 import type { LocalServerConfig, ServerConfig } from '../manifest/servers.js';
-import { GATEWAY_NAME, HTTP_PORT, PART_OF } from './labels.js';
+import { GATEWAY_NAME, GATEWAY_TOKEN_ENV, HTTP_PORT, PART_OF } from './labels.js';
 import { kubernetesName } from './names.js';
 import { type MembersFile, gatewayObjects } from './gateway.js';
 import { type KubeRole, exampleSecrets, rolePolicy } from './roles.js';
 import { type KubeServer, type RenderSettings, serverObjects } from './server.js';
-import { Namespace } from 'kubernetes-models/v1/Namespace';
 
 /** A typed Kubernetes object (a kubernetes-models class instance). */
 export type KubeModel = Model<unknown> & { kind: string; metadata?: { name?: string } };
@@ -55,8 +56,9 @@ export function planBase(
     if (config.remote) {
       const headers = Object.keys(config.headers).length > 0 ? { headers: config.headers } : {};
       for (const value of Object.values(config.headers)) {
-        for (const [, name] of value.matchAll(REFERENCE)) {
-          if (name !== undefined && !gatewayEnv.includes(name)) gatewayEnv.push(name);
+        for (const [, name] of value.matchAll(ENV_REFERENCE)) {
+          if (name !== undefined && name !== GATEWAY_TOKEN_ENV && !gatewayEnv.includes(name))
+            gatewayEnv.push(name);
         }
       }
       members.servers[config.name] = { url: config.url, discovery: 'none', ...prefix, ...headers };
@@ -179,8 +181,6 @@ function containerCommand(config: LocalServerConfig, hasHttpEntry: HasHttpEntry)
   ];
 }
 
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}/g;
-
 /**
  * The entry's own env: literal values as they are; `${NAME}` becomes Kubernetes' `$(NAME)` when
  * the role grants NAME (its Secret's variable comes first in the list, as `$(...)` requires).
@@ -188,7 +188,7 @@ const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}/g;
  */
 function entryEnv(config: ServerConfig, granted: readonly string[]): IEnvVar[] {
   return Object.entries(config.entry.env ?? {}).map(([name, value]) => {
-    const converted = value.replace(REFERENCE, (whole, ref: string, fallback?: string) => {
+    const converted = value.replace(ENV_REFERENCE, (whole, ref: string, fallback?: string) => {
       if (fallback === undefined && granted.includes(ref)) return `$(${ref})`;
       throw new McpxError(
         `Server "${config.name}": env ${name} is "${value}", and ${whole} expands from your shell, which the cluster does not have.`,

@@ -124,6 +124,11 @@ function checkSettings(options: RenderOptions): RenderSettings {
       hint: 'use lowercase letters, digits and "-", at most 63, e.g. --namespace mcpx',
     });
   }
+  if (options.namespace.startsWith('kube-')) {
+    throw new McpxError(`--namespace "${options.namespace}" is one of Kubernetes' own.`, {
+      hint: 'give the servers a namespace of their own, e.g. --namespace mcpx',
+    });
+  }
   if (!IMAGE_TAG.test(options.tag)) {
     throw new McpxError(`--tag "${options.tag}" is not an image tag.`, {
       hint: 'use letters, digits, "_", "." and "-" (not first), at most 128, e.g. --tag 1.4.0',

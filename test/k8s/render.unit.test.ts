@@ -219,6 +219,7 @@ describe('renderBase refuses, writing nothing', () => {
 
   it.each([
     [{ namespace: 'Bad_NS' }, /--namespace "Bad_NS"/],
+    [{ namespace: 'kube-system' }, /--namespace "kube-system" is one of Kubernetes' own/],
     [{ tag: '-x' }, /--tag "-x"/],
     [{ registry: 'https://ghcr.io' }, /--image-registry "https:\/\/ghcr.io"/],
   ])('flags %j', async (more, message) => {
