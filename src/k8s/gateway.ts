@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -44,9 +45,10 @@ export function gatewayObjects(
     labels: { ...GATEWAY_POD_LABELS, 'app.kubernetes.io/component': 'gateway' },
   };
   const selector = GATEWAY_POD_LABELS;
+  const membersJson = `${JSON.stringify(members, null, 2)}\n`;
   const config = new ConfigMap({
     metadata: { ...metadata, name: GATEWAY_MEMBERS },
-    data: { 'members.json': `${JSON.stringify(members, null, 2)}\n` },
+    data: { 'members.json': membersJson },
   });
   const spec = podSpec({
     name: 'gateway',
@@ -77,7 +79,16 @@ export function gatewayObjects(
     spec: {
       replicas: 2,
       selector: { matchLabels: selector },
-      template: { metadata: { labels: metadata.labels }, spec },
+      template: {
+        metadata: {
+          labels: metadata.labels,
+          // A changed members file changes the pod template, so an apply rolls the gateway onto it.
+          annotations: {
+            'mcpx.dev/members-sha256': createHash('sha256').update(membersJson).digest('hex'),
+          },
+        },
+        spec,
+      },
     },
   });
   const service = new Service({

@@ -63,6 +63,19 @@ describe('renderBase on examples/', () => {
 });
 
 describe('renderBase decides from the manifest', () => {
+  it('rolls the gateway when its members change: their hash is in the pod template', async () => {
+    const hashes: string[] = [];
+    for (const namespace of ['one', 'two', 'one']) {
+      const out = await tempOut();
+      await renderBase(options(join(REPO, 'examples'), out, { namespace }));
+      const [gateway] = await objectsIn(join(out, 'gateway/deployment.yaml'));
+      hashes.push(gateway.spec.template.metadata.annotations['mcpx.dev/members-sha256']);
+    }
+    expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashes[1]).not.toBe(hashes[0]);
+    expect(hashes[2]).toBe(hashes[0]);
+  });
+
   it('autoscaling, role Secrets and egress, name mapping, the bridge, url members', async () => {
     const dir = await k8sWorkspace(RICH_MANIFEST, ['servers/web_search', 'servers/plain']);
     const out = await tempOut();
