@@ -12,6 +12,7 @@ import {
   HTTP_PORT,
   PORT_NAME,
 } from './labels.js';
+import { GATEWAY_IMAGE } from './names.js';
 import { type RenderSettings, imageName, podSpec, probes } from './server.js';
 
 /** One server in the gateway's members file (the contract with `mcpx gateway --members`). */
@@ -52,7 +53,7 @@ export function gatewayObjects(
   });
   const spec = podSpec({
     name: 'gateway',
-    image: imageName(GATEWAY_NAME, settings),
+    image: imageName(GATEWAY_IMAGE, settings),
     command: [
       'node',
       '/app/mcpx.js',

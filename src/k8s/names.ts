@@ -12,3 +12,11 @@ export function kubernetesName(serverName: string): string {
   const dashed = serverName.replaceAll('_', '-');
   return /^[0-9]/.test(dashed) ? `s-${dashed}` : dashed;
 }
+
+/** The image of a server, before a registry and tag: what `mcpx build` tags and the Deployment runs. */
+export function serverImage(serverName: string): string {
+  return `mcpx-${kubernetesName(serverName)}`;
+}
+
+/** The image of the gateway (the mcpx bundle), before a registry and tag. */
+export const GATEWAY_IMAGE = 'mcpx-gateway';

@@ -6,7 +6,7 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
-import { SERVER_LABEL } from './names.js';
+import { SERVER_LABEL, serverImage } from './names.js';
 import { HTTP_PORT, PART_OF, PORT_NAME, ROLE_LABEL, RUN_AS, roleSecretName } from './labels.js';
 
 /** What the render settings say about every object. */
@@ -60,19 +60,18 @@ export function serverObjects(
     ...(server.role === undefined ? {} : { [ROLE_LABEL]: server.role.name }),
   };
   const metadata = { name: server.kubeName, labels };
-  const autoscaled = typeof server.replicas === 'object';
   const hosts = serviceHosts(server.kubeName, settings.namespace);
   const deployment = new Deployment({
     metadata,
     spec: {
       // With an HPA, a replicas field here would reset the scale on every apply.
-      ...(autoscaled ? {} : { replicas: server.replicas as number }),
+      ...(typeof server.replicas === 'number' ? { replicas: server.replicas } : {}),
       selector: { matchLabels: selector },
       template: {
         metadata: { labels },
         spec: podSpec({
           name: 'server',
-          image: imageName(`mcpx-${server.kubeName}`, settings),
+          image: imageName(serverImage(server.name), settings),
           command: server.command,
           ports: [{ name: PORT_NAME, containerPort: HTTP_PORT, protocol: 'TCP' }],
           env: [

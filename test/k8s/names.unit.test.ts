@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kubernetesName } from '../../src/k8s/names.js';
+import { kubernetesName, serverImage } from '../../src/k8s/names.js';
 
 describe('kubernetesName', () => {
   it.each([
@@ -11,5 +11,6 @@ describe('kubernetesName', () => {
   ])('%s -> %s', (name, expected) => {
     expect(kubernetesName(name)).toBe(expected);
     expect(expected).toMatch(/^[a-z]([-a-z0-9]*[a-z0-9])?$/);
+    expect(serverImage(name)).toBe(`mcpx-${expected}`);
   });
 });
