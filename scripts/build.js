@@ -107,7 +107,9 @@ const result = await esbuild.build({
     js: "import { createRequire as __mcpxCreateRequire } from 'node:module';\nconst require = __mcpxCreateRequire(import.meta.url);",
   },
   // jsonc-parser's main build is UMD, whose require() calls esbuild cannot follow; use its ESM build.
-  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+  // punycode: Ajv's draft-2019 formats (kubernetes-models' validation) ask for the npm package by
+  // the name of Node's deprecated built-in, which prints a DeprecationWarning on every k8s render.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js', punycode: 'punycode/punycode.js' },
   plugins: [editOclif],
   logLevel: 'warning',
   metafile: true,

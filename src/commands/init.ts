@@ -35,6 +35,12 @@ The folder must be empty (a .git folder is fine) unless --force; even then mcpx 
     name: Flags.string({
       summary: 'npm package name of the workspace (default: from the folder name).',
     }),
+    'github-k8s': Flags.boolean({
+      summary: 'Also write .github/workflows/mcpx-k8s.yml: deploy to a kind cluster in CI.',
+      description:
+        'The workflow builds the images (mcpx build), renders the base (mcpx k8s render), applies it to a kind cluster, waits for every Deployment and lists the tools through the gateway.',
+      default: false,
+    }),
     'mcpx-spec': Flags.string({
       summary:
         'npm spec recorded for mcpx as a devDependency (default: the one this mcpx was installed from).',
@@ -50,6 +56,7 @@ The folder must be empty (a .git folder is fine) unless --force; even then mcpx 
       force: flags.force,
       name: flags.name,
       mcpxSpec: flags['mcpx-spec'],
+      githubK8s: flags['github-k8s'],
     });
     this.log(`Created workspace ${result.name} in ${result.dir}`);
     // The runtime package is one thing to the reader, not a dozen files.

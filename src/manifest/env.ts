@@ -45,7 +45,8 @@ export function serverEnvironment(
   return env;
 }
 
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/** `${NAME}` or `${NAME:-default}`: group 1 the name, group 2 the default. */
+export const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
  * The names an entry's `env` and `headers` refer to as `${NAME}` (without a default) that are not
@@ -57,7 +58,7 @@ export function unsetEnvNames(
 ): string[] {
   const names = new Set<string>();
   for (const value of [...Object.values(entry.env ?? {}), ...Object.values(entry.headers ?? {})]) {
-    for (const [, name, fallback] of value.matchAll(REFERENCE)) {
+    for (const [, name, fallback] of value.matchAll(ENV_REFERENCE)) {
       if (name !== undefined && fallback === undefined && (parent[name] ?? '') === '')
         names.add(name);
     }
@@ -67,7 +68,7 @@ export function unsetEnvNames(
 
 /** Expands `${NAME}` and `${NAME:-default}`; an unset name without a default becomes "". */
 export function expandEnv(value: string, parent: NodeJS.ProcessEnv): string {
-  return value.replace(REFERENCE, (_, name: string, fallback: string | undefined) => {
+  return value.replace(ENV_REFERENCE, (_, name: string, fallback: string | undefined) => {
     const found = parent[name];
     return found !== undefined && found !== '' ? found : (fallback ?? '');
   });

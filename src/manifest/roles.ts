@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** The MCP primitives a server can expose; a role allows some of them. */
@@ -8,6 +9,39 @@ export type PrimitiveKind = (typeof PRIMITIVE_KINDS)[number];
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as API_TOKEN');
+
+/** `<CIDR>:<port>`, e.g. `0.0.0.0/0:443`: where a role's servers may connect on Kubernetes. */
+const egressRule = z
+  .string()
+  .regex(/^[0-9a-fA-F.:]+\/\d{1,3}:\d{1,5}$/, 'a CIDR and a port, such as 0.0.0.0/0:443')
+  .superRefine((rule, ctx) => {
+    const problem = egressProblem(rule);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** A destination of `egress`, parsed. */
+export interface EgressRule {
+  cidr: string;
+  port: number;
+}
+
+/** Splits `<CIDR>:<port>` at its last colon (an IPv6 CIDR has colons of its own). */
+export function parseEgress(rule: string): EgressRule {
+  const at = rule.lastIndexOf(':');
+  return { cidr: rule.slice(0, at), port: Number(rule.slice(at + 1)) };
+}
+
+function egressProblem(rule: string): string | undefined {
+  const { cidr, port } = parseEgress(rule);
+  const [address = '', bits = ''] = cidr.split('/');
+  const family = isIP(address);
+  if (family === 0) return `"${address}" is not an IPv4 or IPv6 address`;
+  if (Number(bits) > (family === 4 ? 32 : 128))
+    return `/${bits} is too long a prefix for an IPv${family} address`;
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    return `port ${port} is not from 1 to 65535`;
+  return undefined;
+}
 
 export const RoleSchema = z
   .strictObject({
@@ -25,6 +59,12 @@ export const RoleSchema = z
       .optional()
       .describe(
         'Names of environment variables passed from the parent environment to servers of this role.',
+      ),
+    egress: z
+      .array(egressRule)
+      .optional()
+      .describe(
+        'Kubernetes only: where servers of this role may connect besides DNS, as "<CIDR>:<port>" (e.g. "0.0.0.0/0:443"); `mcpx k8s render` writes them into the role\'s NetworkPolicy. Default: DNS only.',
       ),
     template: z
       .enum(PRIMITIVE_KINDS)
@@ -48,6 +88,7 @@ export const BUILTIN_ROLES = {
     primitives: ['tools'],
     readOnlyTools: false,
     env: [],
+    egress: [],
     template: 'tools',
   },
   resources: {
@@ -56,6 +97,7 @@ export const BUILTIN_ROLES = {
     primitives: ['resources', 'tools'],
     readOnlyTools: true,
     env: [],
+    egress: [],
     template: 'resources',
   },
   prompts: {
@@ -63,6 +105,7 @@ export const BUILTIN_ROLES = {
     primitives: ['prompts'],
     readOnlyTools: false,
     env: [],
+    egress: [],
     template: 'prompts',
   },
 } as const satisfies Record<string, Required<Role>>;
@@ -80,6 +123,8 @@ export interface ResolvedRole {
   primitives: readonly PrimitiveKind[];
   readOnlyTools: boolean;
   env: readonly string[];
+  /** `<CIDR>:<port>` destinations its servers may reach on Kubernetes, besides DNS. */
+  egress: readonly string[];
   template: PrimitiveKind;
   builtin: boolean;
 }
@@ -97,6 +142,7 @@ export function resolveRoles(custom: Record<string, Role> = {}): Map<string, Res
       primitives: role.primitives,
       readOnlyTools: role.readOnlyTools ?? false,
       env: role.env ?? [],
+      egress: role.egress ?? [],
       template: role.template ?? role.primitives[0] ?? 'tools',
       builtin: false,
     });

@@ -240,11 +240,19 @@ export const ServerEntrySchema = z
       .optional()
       .describe('Globs (relative to `cwd`) whose changes reload the server in `mcpx dev`.'),
     replicas: z
-      .int()
-      .min(1)
-      .max(16)
+      .union([
+        z.int().min(1).max(16),
+        z
+          .strictObject({
+            min: z.int().min(1).max(16).describe("Instances `mcpx dev` runs; the HPA's minimum."),
+            max: z.int().min(1).max(1000).describe("The HPA's maximum on Kubernetes."),
+          })
+          .refine((r) => r.min <= r.max, { message: '"min" must not exceed "max"', path: ['max'] }),
+      ])
       .optional()
-      .describe('How many instances `mcpx dev` runs (default 1).'),
+      .describe(
+        'How many instances `mcpx dev` runs (default 1). `{"min": 2, "max": 10}` asks for autoscaling: `mcpx dev` runs min, `mcpx k8s render` writes a HorizontalPodAutoscaler between the two.',
+      ),
     port: z
       .int()
       .min(1)
@@ -343,7 +351,7 @@ export const ServerEntrySchema = z
           'the instances of "isolation": "session" cannot share one fixed "port"; remove "port" to get a free port each',
       });
     }
-    if (entry.port !== undefined && (entry.replicas ?? 1) > 1) {
+    if (entry.port !== undefined && replicaCount(entry.replicas) > 1) {
       ctx.addIssue({
         code: 'custom',
         path: ['replicas'],
@@ -354,6 +362,12 @@ export const ServerEntrySchema = z
   });
 
 export type ServerEntry = z.infer<typeof ServerEntrySchema>;
+
+/** The instances `mcpx dev` runs for an entry's `replicas`: the number, or an autoscaling minimum. */
+export function replicaCount(replicas: ServerEntry['replicas']): number {
+  if (replicas === undefined) return 1;
+  return typeof replicas === 'number' ? replicas : replicas.min;
+}
 
 const ServerNameSchema = z
   .string()

@@ -9,6 +9,7 @@ import {
   type ServerEntry,
   type Transport,
   normaliseTransport,
+  replicaCount,
 } from './schema.js';
 
 /** A server's whole start (spawn, initialize, list) in `mcpx dev` and `mcpx smoke`, by default. */
@@ -104,7 +105,7 @@ export function serverConfig(
     role: entry.role === undefined ? undefined : roles.get(entry.role),
     transport,
     disabled: entry.disabled ?? false,
-    replicas: entry.replicas ?? 1,
+    replicas: replicaCount(entry.replicas),
     health: { ...DEFAULT_HEALTH, ...entry.health },
     startTimeout,
     smoke: {

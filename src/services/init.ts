@@ -17,6 +17,8 @@ export interface InitOptions {
   name?: string | undefined;
   /** The npm spec to record for mcpx (default: the one it was installed from). */
   mcpxSpec?: string | undefined;
+  /** Also write a GitHub workflow that deploys the workspace to a kind cluster. */
+  githubK8s?: boolean | undefined;
 }
 
 export interface InitResult {
@@ -64,7 +66,7 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
     options.mcpxSpec === undefined
       ? await detectMcpxSpec(mcpxRoot(), await mcpxVersion(), dir)
       : givenMcpxSpec(options.mcpxSpec);
-  const files = await renderWorkspace(dir, name, mcpx.spec);
+  const files = await renderWorkspace(dir, name, mcpx.spec, options.githubK8s ?? false);
   const clashes: string[] = [];
   for (const file of Object.keys(files)) {
     if (
@@ -118,6 +120,7 @@ async function renderWorkspace(
   dir: string,
   name: string,
   mcpxSpec: string,
+  githubK8s: boolean,
 ): Promise<Record<string, string>> {
   const read = (file: string): Promise<string> =>
     readFile(join(templatePaths.workspace(), file), 'utf8');
@@ -138,6 +141,9 @@ async function renderWorkspace(
     'tsconfig.base.json': await readFile(templatePaths.tsconfigBase(), 'utf8'),
     '.gitignore': await read('_gitignore'),
     '.github/workflows/mcpx-smoke.yml': await read('_github/workflows/mcpx-smoke.yml'),
+    ...(githubK8s
+      ? { '.github/workflows/mcpx-k8s.yml': await read('_github/workflows/mcpx-k8s.yml') }
+      : {}),
     'README.md': fillPlaceholders(await read('README.md'), { name }),
     ...(await runtimeFiles()),
   };

@@ -32,7 +32,7 @@ describe('mcpx --version and --help', () => {
     );
   });
 
-  it('--help lists every top-level command, in order, and the topic "new"', async () => {
+  it('--help lists every top-level command, in order, and the topics "k8s" and "new"', async () => {
     const { exitCode, stdout } = await mcpx(['--help'], { cwd: ROOT });
     expect(exitCode).toBe(0);
     const section = stdout.slice(stdout.indexOf('COMMANDS\n'));
@@ -41,7 +41,9 @@ describe('mcpx --version and --help', () => {
       .filter((id) => !id.includes(':'))
       .sort();
     expect(listed).toEqual(topLevel);
-    expect(stdout).toMatch(/^TOPICS\n {2}new {2,}Scaffold MCP servers/m);
+    expect(stdout).toMatch(
+      /^TOPICS\n {2}k8s {2,}Deploy the workspace to Kubernetes.*\n {2}new {2,}Scaffold MCP servers/m,
+    );
   });
 
   it("the README's `mcpx --help` sample is today's output", async () => {

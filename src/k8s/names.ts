@@ -1,0 +1,22 @@
+/**
+ * mcpx server names allow `_` and a leading digit; Kubernetes refuses both in Service names
+ * (DNS-1035: a letter first, then letters, digits and `-`). The mapping is one function so that
+ * `mcpx k8s render` and `mcpx build` (image names) agree.
+ */
+
+/** The label that keeps the mcpx name of a server on every object made for it. */
+export const SERVER_LABEL = 'mcpx.dev/server';
+
+/** `text_kit` -> `text-kit`, `9lives` -> `s-9lives`; any other valid mcpx name is kept. */
+export function kubernetesName(serverName: string): string {
+  const dashed = serverName.replaceAll('_', '-');
+  return /^[0-9]/.test(dashed) ? `s-${dashed}` : dashed;
+}
+
+/** The image of a server, before a registry and tag: what `mcpx build` tags and the Deployment runs. */
+export function serverImage(serverName: string): string {
+  return `mcpx-${kubernetesName(serverName)}`;
+}
+
+/** The image of the gateway (the mcpx bundle), before a registry and tag. */
+export const GATEWAY_IMAGE = 'mcpx-gateway';
