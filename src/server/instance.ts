@@ -4,7 +4,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { parseStderrLine } from '../logs/parse-line.js';
 import { type Clock, sleep, systemClock } from '../clock.js';
 import { type Attempt, describeAttempts, describeConnectError } from './connect-error.js';
-import { portNotOwned, portTaken, waitForPort } from './port-owner.js';
+import { listensItself, portNotOwned, portTaken, waitForPort } from './port-owner.js';
 import {
   type ExitInfo,
   type Launch,
@@ -370,6 +370,9 @@ async function checkPortOwner(
   port: number,
   stderr: readonly string[],
 ): Promise<void> {
+  // The server listens itself: no need to list every process on the machine (tens of ms on a
+  // busy one, on every reload's critical path).
+  if (process.pid !== undefined && (await listensItself(port, process.pid))) return;
   const tree = await process.tree();
   if (tree === undefined) return;
   const members = await treeMembers(tree);

@@ -4,7 +4,7 @@
 // runs inside the user's server, before its code.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** protocol.ts's LEARN_VAR: this file imports nothing of mcpx, since Node runs it as it is. */
@@ -23,6 +23,17 @@ if (file !== undefined && file !== '') {
 function learn(file: string): void {
   const own = new URL('.', import.meta.url).href;
   const folder = pathToFileURL(`${process.cwd()}/`).href;
+  // The server's own code: its folder, and its entry's folder when that lies elsewhere. Read when
+  // asked: in a standby, argv names the entry only once the runner has set it.
+  const entryFolder = (): string | undefined => {
+    const entry = process.argv[1];
+    return entry === undefined ? undefined : pathToFileURL(`${dirname(resolve(entry))}/`).href;
+  };
+  const isOwnCode = (url: string): boolean => {
+    if (url.includes('/node_modules/')) return false;
+    const entry = entryFolder();
+    return url.startsWith(folder) || (entry !== undefined && url.startsWith(entry));
+  };
   const known = new Set<string>(readList(file));
   const order = [...known];
   let timer: NodeJS.Timeout | undefined;
@@ -42,12 +53,7 @@ function learn(file: string): void {
     resolve(specifier, context, next) {
       const result = next(specifier, context);
       const url = result.url;
-      if (
-        url.startsWith('file:') &&
-        !known.has(url) &&
-        !url.startsWith(own) &&
-        (url.includes('/node_modules/') || !url.startsWith(folder))
-      ) {
+      if (url.startsWith('file:') && !known.has(url) && !url.startsWith(own) && !isOwnCode(url)) {
         known.add(url);
         order.push(url);
         // unref: learning never keeps a server alive that would otherwise exit.

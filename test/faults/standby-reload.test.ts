@@ -7,7 +7,7 @@
  */
 import { open, readFile, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplicaSnapshot } from '../../src/supervisor/state.js';
 import { type DevProcess, startDevProcess } from '../helpers/dev-process.js';
@@ -133,7 +133,13 @@ describe.each(['stdio', 'http'] as const)('a node %s server', (transport) => {
     // An HTTP server listens on the port of this instance, sent at the promotion.
     expect(started).toContain(`port=${transport === 'http' ? String(replica?.port) : '-'}`);
     expect(replica?.standby?.promoted ?? 0).toBeGreaterThanOrEqual(1);
-    expect((await readFile(join(dir, '.mcpx/standby/s.json'), 'utf8')).length).toBeGreaterThan(2);
+    // What it imported ahead: dependencies, never the server's own files, which may have changed.
+    const learned = JSON.parse(
+      await readFile(join(dir, '.mcpx/standby/s.json'), 'utf8'),
+    ) as string[];
+    expect(learned).toContain(pathToFileURL(join(dir, 'lib/capture.mjs')).href);
+    expect(learned.some((url) => url.includes('@modelcontextprotocol/sdk'))).toBe(true);
+    expect(learned.filter((url) => url.includes('/servers/s/'))).toEqual([]);
   }, 180_000);
 
   it('still reloads, cold, when the standby was killed before the save', async () => {
