@@ -167,6 +167,14 @@ export class Standby {
     this.options.onChange?.();
   }
 
+  /** The pid of the standby that the next launch of `launch` will take, if one is ready. */
+  readyFor(launch: Launch | undefined): number | undefined {
+    const warm = this.#warm;
+    if (launch === undefined || warm?.imported === undefined || warm.key !== keyOf(launch))
+      return undefined;
+    return warm.process.exitInfo === undefined ? warm.process.pid : undefined;
+  }
+
   snapshot(): StandbySnapshot | undefined {
     const warm = this.#warm;
     if (warm === undefined) return undefined;

@@ -34,7 +34,9 @@ export interface InstanceFactoryOptions {
 export function instanceFactory(options: InstanceFactoryOptions): InstanceFactory {
   return async (hooks) => {
     const spec = await options.makeSpec();
-    await hooks.onStarting({ description: describeStart(spec), port: spec.port });
+    const standby = options.standby?.readyFor(spec.launch);
+    const description = `${describeStart(spec)}${standby === undefined ? '' : ` in its standby (pid ${standby})`}`;
+    await hooks.onStarting({ description, port: spec.port });
     // The same wrapper from the spawn on, so the replica recognises it when it is ready.
     let wrapped: ReplicaServer | undefined;
     const wrap = (server: ServerInstance): ReplicaServer =>

@@ -120,6 +120,11 @@ describe.each(['stdio', 'http'] as const)('a node %s server', (transport) => {
     expect(first).not.toContain(`pid=${standby} `);
 
     const started = await saveAndReload('v3');
+    await dev.waitFor(
+      new RegExp(
+        `s\\s+\\| starting node server\\.mjs --flag one.* in its standby \\(pid ${standby}\\)`,
+      ),
+    );
     const expectEnv = `env=from-manifest-${transport}`;
     const replica = await s();
     expect(replica?.pid).toBe(standby);
