@@ -2,7 +2,7 @@
 // learns which dependency modules the server loads (outside its own folder, or in node_modules),
 // so that the next standby can import them before it is needed. Only Node's builtins here: this
 // runs inside the user's server, before its code.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,16 +23,21 @@ if (file !== undefined && file !== '') {
 function learn(file: string): void {
   const own = new URL('.', import.meta.url).href;
   const folder = pathToFileURL(`${process.cwd()}/`).href;
-  // The server's own code: its folder, and its entry's folder when that lies elsewhere. Read when
-  // asked: in a standby, argv names the entry only once the runner has set it.
-  const entryFolder = (): string | undefined => {
+  // The server's own code: its folder (but its node_modules), and its entry's folder, wherever
+  // that is: an entry in node_modules (`node node_modules/pkg/dist/index.js`) starts the server
+  // when imported, so a standby must not import it ahead. Read when asked, and remembered: in a
+  // standby, argv names the entry only once the runner has set it.
+  let entryFolder: { argv: string | undefined; url: string | undefined } | undefined;
+  const entryUrl = (): string | undefined => {
     const entry = process.argv[1];
-    return entry === undefined ? undefined : pathToFileURL(`${dirname(resolve(entry))}/`).href;
+    if (entryFolder === undefined || entryFolder.argv !== entry)
+      entryFolder = { argv: entry, url: entry === undefined ? undefined : folderUrl(entry) };
+    return entryFolder.url;
   };
   const isOwnCode = (url: string): boolean => {
-    if (url.includes('/node_modules/')) return false;
-    const entry = entryFolder();
-    return url.startsWith(folder) || (entry !== undefined && url.startsWith(entry));
+    const entry = entryUrl();
+    if (entry !== undefined && url.startsWith(entry)) return true;
+    return url.startsWith(folder) && !url.slice(folder.length).includes('node_modules/');
   };
   const known = new Set<string>(readList(file));
   const order = [...known];
@@ -62,6 +67,17 @@ function learn(file: string): void {
       return result;
     },
   });
+}
+
+/** file:// URL of the folder of `file`, symlinks resolved as Node resolves an entry's. */
+function folderUrl(file: string): string {
+  let path = resolve(file);
+  try {
+    path = realpathSync(path);
+  } catch {
+    // Not there (yet): the path as written.
+  }
+  return pathToFileURL(`${dirname(path)}/`).href;
 }
 
 /** The modules learned so far (by an earlier instance), or none. */

@@ -4,14 +4,16 @@
 // and imports the server's entry: from then on it is the server, on the stdio pipes mcpx gave it.
 //   node [flags] --import learn.js runner.js <modules file> <entry> [args...]
 // Only Node's builtins here, and nothing on stdout: that is the MCP channel of the server to be.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PromoteMessage, ReadyMessage } from './protocol.js';
 
 const [modulesFile = '', entry = '', ...args] = process.argv.slice(2);
 // What the server would see in its own process, for dependencies that read argv as they load.
 process.argv.splice(1, Infinity, resolve(entry), ...args);
+// Never the entry's own folder, whatever the list says: importing the entry starts the server.
+const entryFolder = pathToFileURL(`${dirname(realEntry(resolve(entry)))}/`).href;
 
 // mcpx went away before this became a server (it exited, or was killed): end, even if a
 // dependency left a timer or a socket that would keep Node alive.
@@ -35,6 +37,7 @@ process.once('message', (message: PromoteMessage) => {
 let imported = 0;
 let failed = 0;
 for (const url of modules(modulesFile)) {
+  if (url.startsWith(entryFolder)) continue;
   try {
     await import(url);
     imported++;
@@ -45,6 +48,14 @@ for (const url of modules(modulesFile)) {
 }
 const ready: ReadyMessage = { type: 'ready', imported, failed };
 process.send?.(ready);
+
+function realEntry(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
 
 function modules(file: string): string[] {
   try {
