@@ -24,6 +24,9 @@ const entries = [
   'src/cli/hooks/command-not-found.ts',
   // Read by this script to write the JSON Schema.
   'src/manifest/schema.ts',
+  // Run by Node as files of their own: a standby, and the hook that learns what it imports.
+  'src/standby/runner.ts',
+  'src/standby/learn.ts',
   // Imported by the benchmarks.
   'src/logs/store.ts',
   'src/supervisor/ports.ts',

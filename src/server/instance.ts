@@ -4,10 +4,11 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { parseStderrLine } from '../logs/parse-line.js';
 import { type Clock, sleep, systemClock } from '../clock.js';
 import { type Attempt, describeAttempts, describeConnectError } from './connect-error.js';
-import { portNotOwned, portTaken, waitForPort } from './port-owner.js';
+import { listensItself, portNotOwned, portTaken, waitForPort } from './port-owner.js';
 import {
   type ExitInfo,
   type Launch,
+  type ProcessDeps,
   STDERR_DRAIN_MS,
   ServerProcess,
   describeExit,
@@ -58,6 +59,11 @@ export interface StartDeps {
   signal?: AbortSignal | undefined;
   /** The session relays a downstream client's capabilities (see McpSession): the gateway runs. */
   relay?: boolean | undefined;
+  /**
+   * Makes the server's process (default: spawns it). A standby hands over its warm process here,
+   * already running with the server's stdio pipes (see src/standby).
+   */
+  launcher?: ((launch: Launch, deps: ProcessDeps) => ServerProcess) | undefined;
 }
 
 /** What a start is waiting for, to say what did not happen in time. */
@@ -114,7 +120,7 @@ export class ServerInstance {
     this.startedAt = (deps.clock ?? systemClock).now();
     this.session = new McpSession(deps.onEvent, { relay: deps.relay });
     if (spec.launch === undefined) return;
-    const process = new ServerProcess(spec.launch, {
+    const process = (deps.launcher ?? ((launch, p) => new ServerProcess(launch, p)))(spec.launch, {
       spawn: deps.spawn,
       clock: deps.clock,
       onStderrLine: (line) => deps.onEvent({ stream: 'stderr', ...parseStderrLine(line) }),
@@ -364,6 +370,9 @@ async function checkPortOwner(
   port: number,
   stderr: readonly string[],
 ): Promise<void> {
+  // The server listens itself: no need to list every process on the machine (tens of ms on a
+  // busy one, on every reload's critical path).
+  if (process.pid !== undefined && (await listensItself(port, process.pid))) return;
   const tree = await process.tree();
   if (tree === undefined) return;
   const members = await treeMembers(tree);

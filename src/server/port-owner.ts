@@ -65,6 +65,12 @@ export async function portHolders(
   return holders;
 }
 
+/** True when process `pid` itself listens on `port`: the common case, without a scan of /proc. */
+export async function listensItself(port: number, pid: number): Promise<boolean> {
+  const inodes = await listeningInodes(port);
+  return inodes !== undefined && inodes.size > 0 && (await holdsSocket(pid, inodes));
+}
+
 /** True when something accepts TCP connections on 127.0.0.1:port right now. */
 export function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {

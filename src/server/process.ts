@@ -36,6 +36,8 @@ export interface ProcessDeps {
   clock?: Clock | undefined;
   /** Every stderr line, in order; a promise pauses the reading (backpressure reaches the server). */
   onStderrLine: (line: string) => void | Promise<void>;
+  /** An IPC channel besides the pipes: a standby is told over it when to become the server. */
+  ipc?: boolean | undefined;
 }
 
 /** The last stderr lines kept for crash reports (a stack trace is long; its message comes first). */
@@ -65,6 +67,8 @@ export class ServerProcess {
   leftovers = 0;
   #exit: ExitInfo | undefined;
   #stopped: Promise<LadderStep> | undefined;
+  /** Where its stderr lines go: a standby's go to its owner until it becomes a server. */
+  #onStderrLine: (line: string) => void | Promise<void>;
   /** The server's /proc start time, read at the spawn: its descendants all started after it. */
   readonly #startTick: Promise<string | undefined>;
   readonly #clock: Clock;
@@ -72,13 +76,14 @@ export class ServerProcess {
   constructor(launch: Launch, deps: ProcessDeps) {
     this.#clock = deps.clock ?? systemClock;
     this.marker = instanceMarker();
+    this.#onStderrLine = deps.onStderrLine;
     const child = (deps.spawn ?? nodeSpawn)(launch.command, launch.args, {
       cwd: launch.cwd,
       env: { ...launch.env, [MARKER_VAR]: this.marker },
       // Its own process group (setsid): the whole tree can be signalled, and a Ctrl-C in mcpx's
       // terminal does not reach the servers behind the supervisor's back.
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: deps.ipc === true ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
     this.#startTick =
@@ -93,7 +98,7 @@ export class ServerProcess {
         : readLines(child.stderr, (line) => {
             this.stderrTail.push(line);
             if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
-            return deps.onStderrLine(line);
+            return this.#onStderrLine(line);
           }).catch(() => undefined);
     this.exited = new Promise((resolve) => {
       child.once('error', (error) => {
@@ -111,6 +116,11 @@ export class ServerProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** From now on its stderr lines go to `onStderrLine` (a standby that becomes a server). */
+  redirectStderr(onStderrLine: (line: string) => void | Promise<void>): void {
+    this.#onStderrLine = onStderrLine;
   }
 
   /** Set once it has exited (or failed to spawn). */

@@ -1,6 +1,7 @@
 import type { ChokidarOptions } from 'chokidar';
 import { type Clock, systemClock } from '../clock.js';
 import { Debouncer } from './debounce.js';
+import { OneSaveOneReload } from './policies/one-save-one-reload.js';
 
 /** A running file watch: `ready` once chokidar has scanned, `close` stops it and its debouncer. */
 export interface FileWatch {
@@ -15,6 +16,8 @@ export interface BurstOptions<K> {
   /** The first change of a quiet period is handed over at once (see Debouncer). */
   leading?: boolean;
   clock?: Clock | undefined;
+  /** A change is handed on only when the file's content changed (see OneSaveOneReload). */
+  oneSaveOneReload?: boolean;
 }
 
 /**
@@ -36,13 +39,22 @@ export async function watchFiles<K>(
     { leading: burst.leading ?? false },
   );
   const watcher = watch(paths, { ...options, ignoreInitial: true });
-  watcher.on('all', (_event, path) => {
+  const add = (path: string): void => {
     for (const key of keysOf(path)) debouncer.add(key);
+  };
+  const settler =
+    burst.oneSaveOneReload === true
+      ? new OneSaveOneReload(add, burst.clock ?? systemClock)
+      : undefined;
+  watcher.on('all', (_event, path) => {
+    if (settler === undefined) add(path);
+    else settler.changed(path);
   });
   return {
     ready: new Promise<void>((resolve) => watcher.once('ready', () => resolve())),
     close: async () => {
       debouncer.cancel();
+      settler?.close();
       await watcher.close();
     },
   };

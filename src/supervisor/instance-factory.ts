@@ -5,6 +5,7 @@ import { type InstanceSpec, ServerInstance, StartError } from '../server/instanc
 import { describeExit } from '../server/process.js';
 import type { LadderOptions, LadderStep } from '../server/stop-ladder.js';
 import { type InstanceFactory, type ReplicaInstance, StartFailed } from './replica-deps.js';
+import type { Standby } from '../standby/standby.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   type RawSurface,
@@ -25,13 +26,17 @@ export interface InstanceFactoryOptions {
   spawn?: typeof nodeSpawn | undefined;
   /** The gateway runs: sessions relay sampling, elicitation and roots (see McpSession). */
   relay?: boolean | undefined;
+  /** A `node` server's pre-warmed standby: it launches instances, and is refilled after each. */
+  standby?: Standby | undefined;
 }
 
 /** Instances that are real server processes (or connections to a `url`) with an MCP client. */
 export function instanceFactory(options: InstanceFactoryOptions): InstanceFactory {
   return async (hooks) => {
     const spec = await options.makeSpec();
-    await hooks.onStarting({ description: describeStart(spec), port: spec.port });
+    const standby = options.standby?.readyFor(spec.launch);
+    const description = `${describeStart(spec)}${standby === undefined ? '' : ` in its standby (pid ${standby})`}`;
+    await hooks.onStarting({ description, port: spec.port });
     // The same wrapper from the spawn on, so the replica recognises it when it is ready.
     let wrapped: ReplicaServer | undefined;
     const wrap = (server: ServerInstance): ReplicaServer =>
@@ -47,12 +52,15 @@ export function instanceFactory(options: InstanceFactoryOptions): InstanceFactor
           onSpawn: (server) => hooks.onSpawn(wrap(server)),
           onExit: (exit) => hooks.onExit(describeExit(exit)),
           relay: options.relay,
+          launcher: options.standby?.launch,
         },
         // Listed as the last step of the start: the reload diff compares what each instance had.
         (session) => session.listRaw(spec.startTimeout),
       );
       const ready = wrap(instance);
       ready.listed(prepared, hooks.onSurfaceChanged);
+      // Now that the instance serves: the next standby's imports are off the reload's path.
+      options.standby?.refill(spec.launch);
       return ready;
     } catch (error) {
       if (!(error instanceof StartError)) throw error;

@@ -1,3 +1,5 @@
+import type { StandbySnapshot } from '../standby/standby.js';
+
 /**
  * What the supervisor shows the rest of mcpx (status, the control channel and, later, the gateway)
  * about every running replica.
@@ -53,6 +55,8 @@ export interface ReplicaSnapshot {
   calls?: { inFlight: number; served: number } | undefined;
   /** isolation "session": the downstream gateway session this instance is dedicated to. */
   session?: string | undefined;
+  /** A `node` server's pre-warmed standby for the next reload, once a change armed it. */
+  standby?: StandbySnapshot | undefined;
 }
 
 /** The gateway of `mcpx dev`, when it runs. */

@@ -1,5 +1,5 @@
 import type { spawn as nodeSpawn } from 'node:child_process';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { ExitCode, McpxError, isMcpxError } from '../errors.js';
 import { type Workspace, loadWorkspace } from '../manifest/load.js';
 import type { ServerConfig } from '../manifest/servers.js';
@@ -20,8 +20,9 @@ import {
 import { instanceSpec } from './spec.js';
 import { readySummary } from './ready-summary.js';
 import { Replica } from './replica.js';
-import { DEFAULT_POLICIES, type ReplicaPolicies } from './replica-deps.js';
+import { DEFAULT_POLICIES, type InstanceEvent, type ReplicaPolicies } from './replica-deps.js';
 import type { ClusterSnapshot } from './state.js';
+import { Standby } from '../standby/standby.js';
 
 /** The first number of a replica dedicated to one gateway session (isolation "session"). */
 const SESSION_REPLICAS_FROM = 100;
@@ -73,6 +74,8 @@ export class Supervisor {
   readonly #leaving = new Set<Promise<void>>();
   #stopping = false;
   readonly #clock: Clock;
+  /** The pre-warmed standby of each replica of a watched server (see src/standby). */
+  readonly #standbys = new Map<Replica, Standby>();
 
   constructor(readonly options: SupervisorOptions) {
     this.#clock = options.clock ?? systemClock;
@@ -91,7 +94,25 @@ export class Supervisor {
     // The workspace as it is now: a later edit makes new replicas rather than changing this one.
     const workspace = this.#workspace;
     const name = server.name;
-    return new Replica(name, replica, server.transport, {
+    const emit = (event: InstanceEvent): void | Promise<void> =>
+      this.options.onEvent({
+        time: new Date(this.#clock.now()).toISOString(),
+        server: name,
+        replica,
+        ...event,
+      });
+    // Only a server whose files are watched reloads, and so only it can use a standby.
+    const standby =
+      server.remote || server.watch === undefined
+        ? undefined
+        : new Standby({
+            modulesFile: join(workspace.root, '.mcpx', 'standby', `${name}.json`),
+            spawn: this.options.spawn,
+            clock: this.options.clock,
+            onEvent: (event) => void emit(event),
+            onChange: () => this.options.onChange?.(),
+          });
+    const made = new Replica(name, replica, server.transport, {
       factory: instanceFactory({
         makeSpec: () =>
           instanceSpec({
@@ -104,19 +125,14 @@ export class Supervisor {
         clock: this.options.clock,
         spawn: this.options.spawn,
         relay: this.options.relay,
+        standby,
       }),
       ...(session === undefined ? {} : { session }),
       onChange: () => this.options.onChange?.(),
       canOverlap: server.remote || server.http?.port === undefined,
       remote: server.remote,
       policies: { ...DEFAULT_POLICIES, ...this.options.policies, health: server.health },
-      emit: (event) =>
-        this.options.onEvent({
-          time: new Date(this.#clock.now()).toISOString(),
-          server: name,
-          replica,
-          ...event,
-        }),
+      emit,
       clock: this.options.clock,
       onInstance: (instance, running) => {
         const pid = instance.pid;
@@ -128,6 +144,15 @@ export class Supervisor {
         ).catch(() => undefined);
       },
     });
+    if (standby !== undefined) this.#standbys.set(made, standby);
+    return made;
+  }
+
+  /** Stops a replica and its standby. */
+  async #stopReplica(replica: Replica): Promise<void> {
+    const standby = this.#standbys.get(replica);
+    this.#standbys.delete(replica);
+    await Promise.all([replica.stop(), standby?.stop()]);
   }
 
   /** Reaps servers left by an earlier run that died, then starts every replica; resolves when each is ready or failed. */
@@ -244,7 +269,7 @@ export class Supervisor {
     );
     for (const replica of leaving) this.replicas.splice(this.replicas.indexOf(replica), 1);
     this.options.onChange?.();
-    const stopped = Promise.all(leaving.map((r) => r.stop())).then(() => undefined);
+    const stopped = Promise.all(leaving.map((r) => this.#stopReplica(r))).then(() => undefined);
     this.#leaving.add(stopped);
     await stopped.finally(() => this.#leaving.delete(stopped));
 
@@ -280,6 +305,8 @@ export class Supervisor {
       `${server}: files changed, reloading ${replicas.length === 1 ? '' : `${replicas.length} replicas `}`.trimEnd(),
       server,
     );
+    // From the first change on, each replica keeps a warm standby for the next one.
+    for (const replica of replicas) this.#standbys.get(replica)?.arm();
     await Promise.all(replicas.map((replica) => replica.reload()));
   }
 
@@ -341,7 +368,7 @@ export class Supervisor {
     const index = this.replicas.indexOf(replica);
     if (index >= 0) this.replicas.splice(index, 1);
     this.options.onChange?.();
-    await replica.stop();
+    await this.#stopReplica(replica);
   }
 
   snapshot(): ClusterSnapshot {
@@ -349,7 +376,10 @@ export class Supervisor {
       root: this.options.workspace.root,
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
-      replicas: this.replicas.map((r) => r.snapshot()),
+      replicas: this.replicas.map((r) => {
+        const standby = this.#standbys.get(r)?.snapshot();
+        return standby === undefined ? r.snapshot() : { ...r.snapshot(), standby };
+      }),
     };
   }
 
@@ -358,7 +388,7 @@ export class Supervisor {
     this.#stopping = true;
     await this.#manifestWatcher?.close();
     await this.#watcher?.close();
-    await Promise.all([...this.replicas.map((replica) => replica.stop()), ...this.#leaving]);
+    await Promise.all([...this.replicas.map((r) => this.#stopReplica(r)), ...this.#leaving]);
     await this.#note(
       'info',
       `stopped ${this.replicas.length} server${this.replicas.length === 1 ? '' : 's'}`,

@@ -47,6 +47,7 @@ const MIN_ERROR_WIDTH = 24;
  * docs#0    ready    4302  43117  5m10s   0         0/3+1/0            0/17   -               -
  * docs#1    backoff  -     43118  -       2         -                  0/3    -               exited with code 1: ERR…
  * writing   crashed  -     -      -       5         -                  0/0    failed 12s ago  exited with code 3 five…
+ * standby text-kit  pid 4310  ready, 406 modules imported  2 reloads served
  * ```
  */
 export function formatStatus(snapshot: ClusterSnapshot, options: StatusTableOptions = {}): string {
@@ -97,7 +98,28 @@ export function formatStatus(snapshot: ClusterSnapshot, options: StatusTableOpti
     `${summary}: ${ready} of ${snapshot.replicas.length} replicas ready`,
     ...gateway,
     table(HEADER, rows),
+    ...standbyLines(snapshot.replicas, replicasOf),
   ].join('\n');
+}
+
+/**
+ * One line per pre-warmed standby, under the table (a server gets one after its first change):
+ * `standby text-kit  pid 4310  ready, 406 modules imported  2 reloads served`
+ */
+function standbyLines(replicas: ReplicaSnapshot[], replicasOf: Map<string, number>): string[] {
+  return replicas.flatMap((r) => {
+    const standby = r.standby;
+    if (standby === undefined) return [];
+    const state =
+      standby.state === 'ready' ? `ready, ${standby.modules ?? 0} modules imported` : 'starting';
+    const line = [
+      `standby ${replicaLabel(r.server, r.replica, replicasOf.get(r.server))}`,
+      `pid ${standby.pid ?? '-'}`,
+      state,
+      `${plural(standby.promoted, 'reload')} served`,
+    ].join('  ');
+    return [sanitizeText(line)];
+  });
 }
 
 /** `gateway http://127.0.0.1:7330/mcp  2 sessions  12 tools, 6 resources, 4 prompts` */

@@ -42,6 +42,28 @@ describe('formatStatus', () => {
     );
   });
 
+  it("shows each replica's pre-warmed standby under the table", () => {
+    out.level = 0;
+    const [kit, docs0, ...rest] = CLUSTER.replicas;
+    if (kit === undefined || docs0 === undefined) throw new Error('fixture changed');
+    const replicas = [
+      { ...kit, standby: { pid: 4310, state: 'ready' as const, modules: 406, promoted: 2 } },
+      {
+        ...docs0,
+        standby: { pid: 4311, state: 'starting' as const, modules: undefined, promoted: 1 },
+      },
+      ...rest,
+    ];
+    expect(
+      formatStatus({ ...CLUSTER, replicas }, { now: NOW, width: 120 })
+        .split('\n')
+        .slice(-2),
+    ).toEqual([
+      'standby text-kit  pid 4310  ready, 406 modules imported  2 reloads served',
+      'standby docs#0  pid 4311  starting  1 reload served',
+    ]);
+  });
+
   it('says "no auth" when the gateway takes no token, and counts in the singular', () => {
     out.level = 0;
     const gateway = {

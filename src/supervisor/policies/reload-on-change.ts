@@ -48,6 +48,13 @@ export async function watchServers(
     { atomic: true, ignored },
     owners,
     // Leading: a save reloads at once; more saves within the window supersede that reload.
-    { onChange, debounceMs: options.debounceMs, clock: options.clock, leading: true },
+    // A truncate-then-write save reports two changes, up to 155 ms apart: it is one save.
+    {
+      onChange,
+      debounceMs: options.debounceMs,
+      clock: options.clock,
+      leading: true,
+      oneSaveOneReload: true,
+    },
   );
 }
