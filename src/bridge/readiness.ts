@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type Launch, ServerProcess } from '../server/process.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ExitInfo, type Launch, ServerProcess } from '../server/process.js';
 import { ChildStdioTransport } from '../server/stdio-transport.js';
 
 export interface Readiness {
@@ -33,28 +34,35 @@ export class ReadinessCheck {
     const child = new ServerProcess(this.launch, { onStderrLine: () => undefined });
     const client = new Client({ name: 'mcpx-bridge-readyz', version: '0.0.0' });
     const transport = new ChildStdioTransport(child.child, () => undefined);
-    const exited = child.exited.then((exit) => {
-      throw new Error(
-        exit.error?.message ??
-          `the server process ended (${exit.signal ?? `exit code ${String(exit.code)}`}): ${child.stderrTail.slice(-3).join(' | ')}`,
-      );
-    });
+    const ended = child.exited.then((exit) => exit);
     const options = { timeout: this.timeoutMs };
     try {
-      await Promise.race([
-        (async () => {
-          await client.connect(transport, options);
-          await client.ping(options);
-        })(),
-        exited,
-      ]);
+      const up = (async () => {
+        await client.connect(transport, options);
+        await client.ping(options);
+      })();
+      up.catch(() => undefined);
+      await Promise.race([up, ended.then((exit) => Promise.reject(exitError(exit, child)))]);
       const info = client.getServerVersion();
       return { ready: true, server: `${info?.name ?? '?'} ${info?.version ?? '?'}` };
     } catch (error) {
-      return { ready: false, error: error instanceof Error ? error.message : String(error) };
+      // "Connection closed" says less than the exit and the last stderr lines, which follow it.
+      const exit = await Promise.race([ended, sleep(EXIT_GRACE_MS).then(() => undefined)]);
+      const why = exit === undefined ? error : exitError(exit, child);
+      return { ready: false, error: why instanceof Error ? why.message : String(why) };
     } finally {
-      exited.catch(() => undefined);
       await child.stop({ graceMs: 1000, termMs: 1000 });
     }
   }
+}
+
+/** How long a failed check waits for the child's exit, to report it rather than a closed pipe. */
+const EXIT_GRACE_MS = 1000;
+
+function exitError(exit: ExitInfo, child: ServerProcess): Error {
+  const how = exit.signal === null ? `exit code ${String(exit.code)}` : `signal ${exit.signal}`;
+  const tail = child.stderrTail.slice(-3).join(' | ');
+  return new Error(
+    exit.error?.message ?? `the server process ended (${how})${tail === '' ? '' : `: ${tail}`}`,
+  );
 }
