@@ -69,6 +69,16 @@ async function clients(count, url, token) {
   );
 }
 
+/** Ends each session (DELETE), then closes: servers keep at most MAX_SESSIONS open. */
+async function closeAll(sessions) {
+  await Promise.all(
+    sessions.map(async (client) => {
+      await client.transport?.terminateSession?.().catch(() => undefined);
+      await client.close();
+    }),
+  );
+}
+
 /**
  * Every client calls `name` in a loop until `total` calls are made; the latency of each and what
  * its result says (the pid that served it), and calls/s over the whole run.
@@ -136,7 +146,7 @@ async function overhead() {
           const before = await cpuMs(dev.proc.child.pid);
           const { latencies, perSecond } = await load(sessions, tool, {}, CALLS * concurrency);
           const after = await cpuMs(dev.proc.child.pid);
-          await Promise.all(sessions.map((client) => client.close()));
+          await closeAll(sessions);
           const key = `${how}|${concurrency}`;
           results[key] ??= { p50: [], p99: [], perSecond: [], cpu: [] };
           results[key].p50.push(quantile(latencies, 0.5));
@@ -193,7 +203,7 @@ async function balanceRun(strategy) {
       { ms: WORK_MS },
       LB_CALLS,
     );
-    await Promise.all(sessions.map((client) => client.close()));
+    await closeAll(sessions);
     const share = (pid) => servedBy.filter((p) => p === pid).length / servedBy.length;
     return {
       slowShare: share(slow),

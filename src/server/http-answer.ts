@@ -54,6 +54,11 @@ async function firstLine(response: Response): Promise<string> {
   } finally {
     void reader.cancel().catch(() => undefined);
   }
+  return firstLineOf(text);
+}
+
+/** The first non-empty line of `text`, trimmed, at most 200 characters. */
+export function firstLineOf(text: string): string {
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   return line.trim().slice(0, 200);
 }

@@ -1,6 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CreateMessageRequestSchema,
@@ -20,6 +19,7 @@ import { type RawSurface, type Surface, listRaw, listSurface } from './surface.j
 import type { ServerProcess } from './process.js';
 import { ChildStdioTransport } from './stdio-transport.js';
 import { type HttpAnswer, answerRecorder } from './http-answer.js';
+import { NodeHttpClientTransport } from './http-client-transport.js';
 
 /** An event from a server, before the replica adds time, server and replica. */
 export type ServerEvent = Pick<LogEvent, 'stream' | 'level' | 'msg' | 'data'>;
@@ -28,7 +28,9 @@ export type ServerEvent = Pick<LogEvent, 'stream' | 'level' | 'msg' | 'data'>;
  * The client transport to an HTTP server's endpoint: Streamable HTTP, or the legacy HTTP+SSE
  * transport (GET the event stream, POST to the endpoint it names). The one place they are made, so
  * that headers every request needs (the manifest's `headers`, a token) are merged in one line, and
- * each answer that is not MCP reaches `onAnswer` (for a failed connection's message).
+ * each answer that is not MCP reaches `onAnswer` (for a failed connection's message). Streamable
+ * HTTP goes through mcpx's own node:http transport (see NodeHttpClientTransport for why); the
+ * legacy transport through the SDK's.
  */
 export function httpClientTransport(
   kind: 'http' | 'sse',
@@ -36,11 +38,10 @@ export function httpClientTransport(
   headers?: Record<string, string>,
   onAnswer?: (answer: HttpAnswer) => void,
 ): Transport {
+  if (kind === 'http') return new NodeHttpClientTransport(new URL(url), headers, onAnswer);
   const requestInit = headers === undefined ? undefined : { headers };
   const fetch = onAnswer === undefined ? undefined : answerRecorder(onAnswer);
-  return kind === 'sse'
-    ? new SSEClientTransport(new URL(url), { requestInit, fetch })
-    : new StreamableHTTPClientTransport(new URL(url), { requestInit, fetch });
+  return new SSEClientTransport(new URL(url), { requestInit, fetch });
 }
 
 /**

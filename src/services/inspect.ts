@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { closest } from '../closest.js';
 import { ExitCode, McpxError } from '../errors.js';
@@ -30,17 +33,39 @@ export interface InspectOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * One server as the Inspector's `--config` file holds it (its mcp.json format). mcpx hands the
+ * target over in a file, never in arguments: a token or a server's env in argv is readable by
+ * every local user through `ps`.
+ */
+export type InspectorEntry =
+  | { type: 'streamable-http' | 'sse'; url: string; headers?: Record<string, string> }
+  | {
+      type: 'stdio';
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+      cwd: string;
+    };
+
 /** What the Inspector is pointed at. */
 export interface InspectTarget {
   /** Said to the user: "the gateway's /mcp", "server docs (stdio, started by the Inspector)". */
   what: string;
-  /** The target's arguments for the Inspector (web and CLI take the same). */
-  args: string[];
-  /** Arguments that go last, after `--` (a stdio command and its arguments). */
-  command: string[];
+  /** The entry's name in the config file. */
+  id: string;
+  entry: InspectorEntry;
   /** For the deep link: an URL the web UI connects to. */
   url: { url: URL; transport: 'http' | 'sse' } | undefined;
 }
+
+/**
+ * The web UI's deep link (`?serverUrl=…&autoConnect=…`) connects the entry of this name when its
+ * URL and type match the link's; under any other name it adds a second entry of its own, without
+ * the headers, which the gateway refuses (401), and a `--config` session is read-only, so it
+ * cannot even add it (seen with Inspector 2.12.0 in headless Chromium).
+ */
+export const DEEP_LINK_ID = 'deep-link';
 
 export interface InspectResult {
   target: string;
@@ -79,16 +104,14 @@ export async function inspectTarget(
         server === undefined
           ? `the gateway ${url.href}`
           : `server ${server} through the gateway ${url.href}`,
-      args: [
-        '--transport',
-        'http',
-        '--server-url',
-        url.href,
+      id: DEEP_LINK_ID,
+      entry: {
+        type: 'streamable-http',
+        url: url.href,
         ...(gateway.token === undefined
-          ? []
-          : ['--header', `Authorization: Bearer ${gateway.token}`]),
-      ],
-      command: [],
+          ? {}
+          : { headers: { Authorization: `Bearer ${gateway.token}` } }),
+      },
       url: { url, transport: 'http' },
     };
   } catch (error) {
@@ -124,17 +147,14 @@ async function directTarget(
     const transport = config.transport === 'sse' ? 'sse' : 'http';
     return {
       what: `server ${server} at ${url.href} (mcpx dev is not running)`,
-      args: [
-        '--transport',
-        transport,
-        '--server-url',
-        url.href,
-        ...Object.entries(config.headers).flatMap(([name, value]) => [
-          '--header',
-          `${name}: ${expandEnv(value, env)}`,
-        ]),
-      ],
-      command: [],
+      id: DEEP_LINK_ID,
+      entry: {
+        type: transport === 'sse' ? 'sse' : 'streamable-http',
+        url: url.href,
+        headers: Object.fromEntries(
+          Object.entries(config.headers).map(([name, value]) => [name, expandEnv(value, env)]),
+        ),
+      },
       url: { url, transport },
     };
   }
@@ -150,16 +170,35 @@ async function directTarget(
   const serverEnv = serverEnvironment(config.entry, config.role, env);
   return {
     what: `server ${server} (stdio, started by the Inspector in ${config.cwd}; mcpx dev is not running)`,
-    args: [
-      '--transport',
-      'stdio',
-      '--cwd',
-      config.cwd,
-      ...Object.entries(serverEnv).flatMap(([name, value]) => ['-e', `${name}=${value}`]),
-    ],
-    command: [config.command, ...config.args],
+    id: server,
+    entry: {
+      type: 'stdio',
+      command: config.command,
+      args: [...config.args],
+      env: serverEnv,
+      cwd: config.cwd,
+    },
     url: undefined,
   };
+}
+
+/**
+ * Writes the target into a config file of its own (a 0700 folder, a 0600 file); `remove` deletes
+ * both once the Inspector has stopped.
+ */
+async function configFile(
+  target: InspectTarget,
+): Promise<{ file: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpx-inspect-'));
+  const file = join(dir, 'mcp.json');
+  await writeFile(
+    file,
+    `${JSON.stringify({ mcpServers: { [target.id]: target.entry } }, null, 2)}\n`,
+    {
+      mode: 0o600,
+    },
+  );
+  return { file, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 function unknownServer(
@@ -219,6 +258,7 @@ async function runWeb(
   options: InspectOptions,
 ): Promise<InspectResult> {
   const port = await freePort();
+  const config = await configFile(target);
   const inspector = startInspector(
     {
       ...launch,
@@ -228,9 +268,12 @@ async function runWeb(
         // A sandbox port of its own, so that two Inspectors do not fight over the default 6275.
         MCP_SANDBOX_PORT: String(await freePort()),
         MCP_AUTO_OPEN_ENABLED: 'false',
+        // Without an OS keychain (a server, a container) it warns at every start and falls back to
+        // memory anyway; the entry's token comes from mcpx, so nothing needs keeping.
+        MCP_INSPECTOR_SECRET_STORE: 'memory',
       },
     },
-    ['--web', ...target.args, ...(target.command.length > 0 ? ['--', ...target.command] : [])],
+    ['--web', '--config', config.file],
   );
   let link: URL | undefined;
   let tail: string[] = [];
@@ -268,6 +311,7 @@ async function runWeb(
     return { target: target.what, link: first.href, exitCode: ExitCode.ok };
   } finally {
     await inspector.stop();
+    await config.remove();
   }
 }
 
@@ -277,12 +321,11 @@ async function runCli(
   target: InspectTarget,
   options: InspectOptions,
 ): Promise<InspectResult> {
-  const inspector = startInspector(launch, [
-    '--cli',
-    ...target.args,
-    ...(options.cli ?? []),
-    ...(target.command.length > 0 ? ['--', ...target.command] : []),
-  ]);
+  const config = await configFile(target);
+  const inspector = startInspector(
+    { ...launch, env: { ...launch.env, MCP_INSPECTOR_SECRET_STORE: 'memory' } },
+    ['--cli', '--config', config.file, '--server', target.id, ...(options.cli ?? [])],
+  );
   const tail = followOutput(inspector, options.out, options.err);
   const stop = (): void => void inspector.stop();
   options.signal.addEventListener('abort', stop, { once: true });
@@ -294,5 +337,6 @@ async function runCli(
   } finally {
     options.signal.removeEventListener('abort', stop);
     await inspector.stop();
+    await config.remove();
   }
 }
