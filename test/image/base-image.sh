@@ -5,6 +5,7 @@
 # script's hash and kept between runs: a second run on the same machine costs one `podman image exists`.
 # The debootstrap tree is cached in /var/cache/mcpx-image-test (it is the slow part: about 2 minutes).
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 node_bin="$root/node_modules/node/bin/node"
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
