@@ -88,6 +88,8 @@ export class BridgeServer {
     const port = typeof address === 'object' && address !== null ? address.port : options.port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     self.#url = `http://${host}:${port}/mcp`;
+    // Listening: now the process /readyz pings may start (not for a bridge that cannot listen).
+    self.#readiness.warm();
     return self;
   }
 
@@ -181,7 +183,10 @@ export class BridgeServer {
     clearInterval(this.#sweep);
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
-    await Promise.all([...this.#sessions.values()].map((s) => s.end('the bridge stops')));
+    await Promise.all([
+      ...[...this.#sessions.values()].map((s) => s.end('the bridge stops')),
+      this.#readiness.close(),
+    ]);
     await closed;
   }
 }

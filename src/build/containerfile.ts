@@ -53,7 +53,7 @@ const header = (what: string): string[] => [
 // node -e rather than curl: the slim base has no curl, and the process is node anyway. PORT as
 // the container is told (Kubernetes may set another), 8080 by default.
 const healthcheck = [
-  'HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \\',
+  'HEALTHCHECK --interval=10s --timeout=10s --start-period=10s \\',
   `  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || ${CONTAINER_PORT}) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]`,
 ];
 

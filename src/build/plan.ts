@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { McpxError } from '../errors.js';
 import type { LocalServerConfig } from '../manifest/servers.js';
 import { kubernetesName } from '../k8s/names.js';
 import {
@@ -11,6 +12,9 @@ import {
   workspaceServerFile,
 } from './containerfile.js';
 import { workspacePackage } from './workspace-package.js';
+
+/** Commands that download the server they run, so that an image needs nothing of the workspace. */
+const FETCHING_COMMANDS = ['npx'];
 
 /** The HTTP entry of a scaffolded server, relative to its folder. */
 export const HTTP_ENTRY = 'src/http.ts';
@@ -57,6 +61,15 @@ export function serverPlan(
   registry: string | undefined,
 ): ImagePlan {
   const pkg = workspacePackage(root, server.cwd, server.name);
+  // Outside a workspace package the image has node, npm and mcpx, nothing of the workspace: only
+  // a command that fetches its server itself can run there.
+  if (pkg === undefined && !FETCHING_COMMANDS.includes(server.command))
+    throw new McpxError(
+      `Server ${server.name} runs \`${[server.command, ...server.args].join(' ')}\` in ${server.cwd}, which is not a package of the npm workspace: its image would not have that command's files.`,
+      {
+        hint: `make its folder a workspace package (a package.json listed in "workspaces"), or run it with npx; or leave it out: \`mcpx build <server>\` for the others`,
+      },
+    );
   const hasEntry = pkg !== undefined && existsSync(join(server.cwd, HTTP_ENTRY));
   const command = hasEntry ? ['node', HTTP_ENTRY] : bridgeCommand(server.command, server.args);
   const text =

@@ -5,7 +5,7 @@ import { bridge } from '../services/bridge.js';
 
 export default class Bridge extends BaseCommand {
   static override summary = 'Serve a stdio MCP server over Streamable HTTP (for containers).';
-  static override description = `Runs the command after -- as a stdio MCP server, one process per client session, and serves it at http://HOST:PORT/mcp, with /healthz (the bridge answers) and /readyz (a fresh process of the command answers initialize and ping within 10 s). This is how a stdio-only server (npx some-mcp) runs in the images of mcpx build.
+  static override description = `Runs the command after -- as a stdio MCP server, one process per client session, and serves it at http://HOST:PORT/mcp, with /healthz (the bridge answers) and /readyz (a process of the command of its own, started with the bridge, answers ping within 10 s; one that fails is replaced at the next check). This is how a stdio-only server (npx some-mcp) runs in the images of mcpx build.
 
 Requests whose Host is not this machine, the bound address or a name in ALLOWED_HOSTS (comma-separated host names, e.g. the Kubernetes Service's) get 403, as do browser Origins other than localhost and ALLOWED_ORIGINS. MAX_SESSIONS (default 100) caps the sessions, and so the processes.
 

@@ -140,7 +140,7 @@ describe('mcpx build', () => {
     expect(await readFile(join(root, '.dockerignore'), 'utf8')).toBe('node_modules\n');
   }, 60_000);
 
-  it('refuses bad input with exit 2 and writes nothing: no lock file, an unknown server', async () => {
+  it('refuses bad input with exit 2 and writes nothing: no lock file, an unknown server, a script outside the workspace packages', async () => {
     const root = await workspace({ lock: false });
     const noLock = await mcpx(['build', '--print'], { cwd: root });
     expect(noLock.exitCode).toBe(2);
@@ -153,5 +153,22 @@ describe('mcpx build', () => {
     const unknown = await mcpx(['build', 'gamma', '--print'], { cwd: root });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('No server named "gamma"');
+
+    // A script of the workspace root: its image would not have the file.
+    const manifest = JSON.parse(await readFile(join(root, 'mcpx.json'), 'utf8')) as {
+      mcpServers: Record<string, unknown>;
+    };
+    manifest.mcpServers.loose = { command: 'node', args: ['loose.js'] };
+    await writeFile(join(root, 'mcpx.json'), JSON.stringify(manifest));
+    await execa('npm', ['install', '--package-lock-only', '--offline', '--ignore-scripts'], {
+      cwd: root,
+      env: { PATH: testPath() },
+    });
+    const loose = await mcpx(['build', '--print'], { cwd: root });
+    expect(loose.exitCode).toBe(2);
+    expect(loose.stderr).toContain(
+      `Server loose runs \`node loose.js\` in ${root}, which is not a package of the npm workspace`,
+    );
+    expect(existsSync(join(root, 'deploy'))).toBe(false);
   }, 60_000);
 });
