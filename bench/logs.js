@@ -1,21 +1,27 @@
 // Log throughput: two servers each write 200,000 stderr lines as fast as they can. mcpx dev takes
-// them into its JSONL store and onto stdout, which this script reads slowly (a 1 ms pause per
-// 64 KiB chunk, like a terminal that cannot keep up); then the same writers under `concurrently`.
-//   npm run build && node bench/logs.js [lines per server]
-// Prints, for each: wall time until both DONE lines arrived, lines lost and lines split, and the
-// ratio of wall times. mcpx's store must have every line (0 lost, duplicated or torn); its stdout
-// leaves out what a reader more than 4 MiB behind cannot take, and must announce every line it left
-// out ("N lines not shown"): lost on stdout = announced.
+// them into its JSONL store and onto stdout; then the same writers under `concurrently`. Each round
+// runs both, the one going first alternating, with two readers of their stdout: a fast one (reads as
+// it comes: the target, <= 1.5x concurrently) and a slow one (a 1 ms pause per 64 KiB chunk, like a
+// terminal that cannot keep up).
+//   npm run build && node bench/logs.js [lines per server] [rounds] [fast|slow|both]
+// With BENCH_CPU_PROF=<dir>, each mcpx dev writes a V8 CPU profile there (node --cpu-prof).
+// Prints, for each reader and runner: wall time until both DONE lines arrived and the runner's own
+// CPU time (min / median / max over the rounds), lines lost, split and duplicated (worst round), and
+// the ratio of wall times per round. mcpx's store must have every line (0 lost, duplicated or torn);
+// its stdout leaves out what a reader more than 4 MiB behind cannot take, and must announce every
+// line it left out ("N lines not shown"): lost on stdout = announced.
 import { open, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIN, REPO, makeWorkspace, run } from './lib/workspace.js';
+import { BIN, REPO, makeWorkspace, median, run } from './lib/workspace.js';
 
 const LINES = Number(process.argv[2] ?? 200_000);
+const ROUNDS = Number(process.argv[3] ?? 5);
+const READERS = (process.argv[4] ?? 'both') === 'both' ? ['fast', 'slow'] : [process.argv[4]];
 const writer = join(REPO, 'bench/lib/flood-server.js');
 const SERVERS = ['flood-a', 'flood-b'];
 
-/** Reads a child's stdout slowly and checks every flood line arrived once and whole. */
-function slowReader(proc, nameOf) {
+/** Reads a child's stdout (slowly or not) and checks every flood line arrived once and whole. */
+function reader(proc, nameOf, slow) {
   const seen = new Map(SERVERS.map((s) => [s, new Uint8Array(LINES + 1)]));
   let split = 0;
   let duplicates = 0;
@@ -49,7 +55,7 @@ function slowReader(proc, nameOf) {
       }
     }
     bytes += text.length;
-    if (bytes >= 64 * 1024) {
+    if (slow && bytes >= 64 * 1024) {
       bytes = 0;
       stream.pause();
       setTimeout(() => stream.resume(), 1);
@@ -117,55 +123,117 @@ async function storeCounts(dir) {
   return { lost, duplicates, torn: bad };
 }
 
-async function mcpxDev() {
+/** CPU time (user + system) the process has used so far, in ms (Linux; clock ticks of 10 ms). */
+async function cpuMs(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return NaN;
+  // After the command name, which is in parentheses and may hold spaces: utime, stime are 12, 13.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * The runner's CPU time, read every 20 ms and once more at the end: concurrently exits by itself
+ * after its children, and then its last reading is what there is.
+ */
+function cpuOf(pid) {
+  let last = 0;
+  const read = () => cpuMs(pid).then((ms) => (Number.isNaN(ms) ? last : (last = ms)));
+  const timer = setInterval(() => void read(), 20);
+  return async () => {
+    clearInterval(timer);
+    return read();
+  };
+}
+
+async function mcpxDev(slow) {
   const entry = { command: 'node', args: [writer], env: { FLOOD_LINES: String(LINES) } };
   // Keep every rotated file, so the store check below sees all lines (the default keeps ~60 MB).
   const ws = await makeWorkspace(Object.fromEntries(SERVERS.map((s) => [s, entry])), [], {
     logs: { maxFiles: 100 },
   });
   const started = performance.now();
-  const proc = run(process.execPath, [BIN, 'dev', '--no-watch'], { cwd: ws.dir, rawStdout: true });
-  const reader = slowReader(proc, (line) => /^\S+ \| (\S+)\s+\|/.exec(line)?.[1]);
+  const profile = process.env.BENCH_CPU_PROF;
+  const node = profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile];
+  const proc = run(process.execPath, [...node, BIN, 'dev', '--no-watch'], {
+    cwd: ws.dir,
+    rawStdout: true,
+  });
+  const cpu = cpuOf(proc.child.pid);
+  const read = reader(proc, (line) => /^\S+ \| (\S+)\s+\|/.exec(line)?.[1], slow);
   // A DONE line may be among those a lagging terminal does not get: the store has it in any case.
   const poll = setInterval(
-    () => void storeHasDone(ws.dir).then((done) => done && reader.finish()),
+    () => void storeHasDone(ws.dir).then((done) => done && read.finish()),
     250,
   );
-  await reader.finished;
+  await read.finished;
   clearInterval(poll);
   const ms = performance.now() - started;
+  const cpuTime = await cpu();
   await proc.stop();
   const store = await storeCounts(ws.dir);
   await ws.remove();
-  return { ms, ...reader.result(), store };
+  return { ms, cpu: cpuTime, ...read.result(), store };
 }
 
-async function concurrently() {
+async function concurrently(slow) {
   const started = performance.now();
   const proc = run(
     join(REPO, 'node_modules/.bin/concurrently'),
     ['--names', SERVERS.join(','), ...SERVERS.map(() => `${process.execPath} ${writer}`)],
     { env: { FLOOD_LINES: String(LINES), FLOOD_STANDALONE: '1' }, rawStdout: true },
   );
-  const reader = slowReader(proc, (line) => /^\[(\S+)\]/.exec(line)?.[1]);
-  await reader.finished;
+  const cpu = cpuOf(proc.child.pid);
+  const read = reader(proc, (line) => /^\[(\S+)\]/.exec(line)?.[1], slow);
+  await read.finished;
   const ms = performance.now() - started;
+  const cpuTime = await cpu();
   await proc.stop('SIGTERM');
-  return { ms, ...reader.result() };
+  return { ms, cpu: cpuTime, ...read.result() };
 }
 
-const mcpx = await mcpxDev();
-const conc = await concurrently();
+const results = new Map(READERS.map((r) => [r, { mcpx: [], conc: [] }]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of READERS) {
+    const slow = name === 'slow';
+    const { mcpx, conc } = results.get(name);
+    // Each goes first in turn, so that a busier moment of the machine falls on both alike.
+    if (round % 2 === 0) {
+      mcpx.push(await mcpxDev(slow));
+      conc.push(await concurrently(slow));
+    } else {
+      conc.push(await concurrently(slow));
+      mcpx.push(await mcpxDev(slow));
+    }
+  }
+}
+
+const spread = (values, digits = 0) =>
+  `${Math.min(...values).toFixed(digits)} / ${median(values).toFixed(digits)} / ${Math.max(...values).toFixed(digits)}`;
+const worst = (runs, key) => Math.max(...runs.map((r) => r[key]));
+const cell = (text, width) => String(text).padStart(width);
+
 console.log(
-  `log throughput: 2 servers x ${LINES} stderr lines, stdout read slowly, node ${process.version}`,
+  `log throughput: 2 servers x ${LINES} stderr lines, ${ROUNDS} rounds interleaved, node ${process.version}`,
 );
 console.log(
-  'runner          wall time    lost  announced  split  duplicated   in JSONL store: lost / duplicated / torn',
+  '(wall and CPU: min / median / max ms; lost, announced, split, duplicated: worst round)',
 );
 console.log(
-  `mcpx dev        ${mcpx.ms.toFixed(0).padStart(7)} ms  ${String(mcpx.lost).padStart(6)}  ${String(mcpx.announced).padStart(9)}  ${String(mcpx.split).padStart(5)}  ${String(mcpx.duplicates).padStart(10)}   ${mcpx.store.lost} / ${mcpx.store.duplicates} / ${mcpx.store.torn}`,
+  'reader  runner          wall time              runner CPU             lost  announced  split  duplicated  JSONL store lost / duplicated / torn',
 );
-console.log(
-  `concurrently    ${conc.ms.toFixed(0).padStart(7)} ms  ${String(conc.lost).padStart(6)}  ${'-'.padStart(9)}  ${String(conc.split).padStart(5)}  ${String(conc.duplicates).padStart(10)}   (no store)`,
-);
-console.log(`mcpx dev / concurrently wall time: ${(mcpx.ms / conc.ms).toFixed(2)}x`);
+for (const [name, { mcpx, conc }] of results) {
+  const store = ['lost', 'duplicates', 'torn'].map((k) => Math.max(...mcpx.map((r) => r.store[k])));
+  for (const [runner, runs] of [
+    ['mcpx dev', mcpx],
+    ['concurrently', conc],
+  ]) {
+    console.log(
+      `${name.padEnd(6)}  ${runner.padEnd(14)}  ${spread(runs.map((r) => r.ms)).padEnd(21)}  ${spread(runs.map((r) => r.cpu)).padEnd(21)}  ${cell(worst(runs, 'lost'), 6)}  ${cell(runner === 'mcpx dev' ? worst(runs, 'announced') : '-', 9)}  ${cell(worst(runs, 'split'), 5)}  ${cell(worst(runs, 'duplicates'), 10)}  ${runner === 'mcpx dev' ? store.join(' / ') : '(no store)'}`,
+    );
+  }
+  const ratios = mcpx.map((r, i) => r.ms / conc[i].ms);
+  console.log(
+    `${name.padEnd(6)}  mcpx dev / concurrently wall time, per round: ${spread(ratios, 2)}x`,
+  );
+}
