@@ -29,6 +29,7 @@ function reader(proc, nameOf, slow) {
   let pending = '';
   let bytes = 0;
   let announced = 0;
+  let firstLine;
   let finish;
   const finished = new Promise((resolve) => (finish = resolve));
   const stream = proc.child.stdout;
@@ -42,6 +43,7 @@ function reader(proc, nameOf, slow) {
       const server = nameOf(line);
       const match = / line (\d+) (x+)$/.exec(line);
       if (match !== null && server !== undefined) {
+        firstLine ??= performance.now();
         const n = Number(match[1]);
         if (match[2].length !== 64) split++;
         else if (seen.get(server)[n] === 1) duplicates++;
@@ -64,6 +66,8 @@ function reader(proc, nameOf, slow) {
   return {
     finished,
     finish: () => finish(),
+    /** When the first flood line arrived: the runner's and the writers' start-up are over. */
+    firstLine: () => firstLine,
     result: () => {
       let lost = 0;
       for (const flags of seen.values())
@@ -168,12 +172,14 @@ async function mcpxDev(slow) {
   );
   await read.finished;
   clearInterval(poll);
-  const ms = performance.now() - started;
+  const ended = performance.now();
+  const ms = ended - started;
+  const flood = ended - (read.firstLine() ?? started);
   const cpuTime = await cpu();
   await proc.stop();
   const store = await storeCounts(ws.dir);
   await ws.remove();
-  return { ms, cpu: cpuTime, ...read.result(), store };
+  return { ms, flood, cpu: cpuTime, ...read.result(), store };
 }
 
 async function concurrently(slow) {
@@ -186,10 +192,12 @@ async function concurrently(slow) {
   const cpu = cpuOf(proc.child.pid);
   const read = reader(proc, (line) => /^\[(\S+)\]/.exec(line)?.[1], slow);
   await read.finished;
-  const ms = performance.now() - started;
+  const ended = performance.now();
+  const ms = ended - started;
+  const flood = ended - (read.firstLine() ?? started);
   const cpuTime = await cpu();
   await proc.stop('SIGTERM');
-  return { ms, cpu: cpuTime, ...read.result() };
+  return { ms, flood, cpu: cpuTime, ...read.result() };
 }
 
 const results = new Map(READERS.map((r) => [r, { mcpx: [], conc: [] }]));
@@ -217,10 +225,11 @@ console.log(
   `log throughput: 2 servers x ${LINES} stderr lines, ${ROUNDS} rounds interleaved, node ${process.version}`,
 );
 console.log(
-  '(wall and CPU: min / median / max ms; lost, announced, split, duplicated: worst round)',
+  'wall: start to both DONE lines; flood: first line to both DONE lines; CPU: the runner process',
 );
+console.log('(times: min / median / max ms; lost, announced, split, duplicated: worst round)');
 console.log(
-  'reader  runner          wall time              runner CPU             lost  announced  split  duplicated  JSONL store lost / duplicated / torn',
+  `reader  runner          ${'wall time'.padEnd(21)}  ${'flood'.padEnd(21)}  ${'runner CPU'.padEnd(21)}    lost  announced  split  duplicated  JSONL store lost / duplicated / torn`,
 );
 for (const [name, { mcpx, conc }] of results) {
   const store = ['lost', 'duplicates', 'torn'].map((k) => Math.max(...mcpx.map((r) => r.store[k])));
@@ -228,12 +237,19 @@ for (const [name, { mcpx, conc }] of results) {
     ['mcpx dev', mcpx],
     ['concurrently', conc],
   ]) {
+    const times = ['ms', 'flood', 'cpu'].map((k) => spread(runs.map((r) => r[k])).padEnd(21));
     console.log(
-      `${name.padEnd(6)}  ${runner.padEnd(14)}  ${spread(runs.map((r) => r.ms)).padEnd(21)}  ${spread(runs.map((r) => r.cpu)).padEnd(21)}  ${cell(worst(runs, 'lost'), 6)}  ${cell(runner === 'mcpx dev' ? worst(runs, 'announced') : '-', 9)}  ${cell(worst(runs, 'split'), 5)}  ${cell(worst(runs, 'duplicates'), 10)}  ${runner === 'mcpx dev' ? store.join(' / ') : '(no store)'}`,
+      `${name.padEnd(6)}  ${runner.padEnd(14)}  ${times.join('  ')}  ${cell(worst(runs, 'lost'), 6)}  ${cell(runner === 'mcpx dev' ? worst(runs, 'announced') : '-', 9)}  ${cell(worst(runs, 'split'), 5)}  ${cell(worst(runs, 'duplicates'), 10)}  ${runner === 'mcpx dev' ? store.join(' / ') : '(no store)'}`,
     );
   }
-  const ratios = mcpx.map((r, i) => r.ms / conc[i].ms);
-  console.log(
-    `${name.padEnd(6)}  mcpx dev / concurrently wall time, per round: ${spread(ratios, 2)}x`,
-  );
+  for (const [what, key] of [
+    ['wall time', 'ms'],
+    ['flood', 'flood'],
+    ['CPU', 'cpu'],
+  ]) {
+    const ratios = mcpx.map((r, i) => r[key] / conc[i][key]);
+    console.log(
+      `${name.padEnd(6)}  mcpx dev / concurrently, ${what}, per round: ${spread(ratios, 2)}x`,
+    );
+  }
 }
