@@ -1,8 +1,8 @@
 // Log throughput: two servers each write 200,000 stderr lines as fast as they can. mcpx dev takes
 // them into its JSONL store and onto stdout; then the same writers under `concurrently`. Each round
-// runs both, the one going first alternating, with two readers of their stdout: a fast one (reads as
-// it comes: the target, <= 1.5x concurrently) and a slow one (a 1 ms pause per 64 KiB chunk, like a
-// terminal that cannot keep up).
+// runs both, the one going first alternating, with two readers of their stdout: a fast one (`cat`
+// into a file, read as it grows: the target, <= 1.5x concurrently) and a slow one (this process, a
+// 1 ms pause per 64 KiB chunk, like a terminal that cannot keep up).
 //   npm run build && node bench/logs.js [lines per server] [rounds] [fast|slow|both]
 // With BENCH_CPU_PROF=<dir>, each mcpx dev writes a V8 CPU profile there (node --cpu-prof).
 // Prints, for each reader and runner: wall time until both DONE lines arrived and the runner's own
@@ -10,9 +10,14 @@
 // the ratio of wall times per round. mcpx's store must have every line (0 lost, duplicated or torn);
 // its stdout leaves out what a reader more than 4 MiB behind cannot take, and must announce every
 // line it left out ("N lines not shown"): lost on stdout = announced.
-import { open, readFile, readdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, REPO, makeWorkspace, median, run } from './lib/workspace.js';
+import { PassThrough } from 'node:stream';
+import { BIN, REPO, freePort, makeWorkspace, median, run, sleep } from './lib/workspace.js';
 
 const LINES = Number(process.argv[2] ?? 200_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -20,8 +25,48 @@ const READERS = (process.argv[4] ?? 'both') === 'both' ? ['fast', 'slow'] : [pro
 const writer = join(REPO, 'bench/lib/flood-server.js');
 const SERVERS = ['flood-a', 'flood-b'];
 
-/** Reads a child's stdout (slowly or not) and checks every flood line arrived once and whole. */
-function reader(proc, nameOf, slow) {
+/**
+ * The fast reader: the runner's stdout is a pipe to `cat`, which writes it to `file`; the file is
+ * read as it grows (every 5 ms). So the reader never holds the runner up, even on busy cores,
+ * and the pipe is still a pipe, as a terminal's is. Returns the runner's stdout and the stream of
+ * what cat wrote (ending after cat has).
+ */
+function fastReader(file) {
+  const fd = openSync(file, 'w');
+  const cat = spawn('cat', [], { stdio: ['pipe', fd, 'ignore'] });
+  closeSync(fd);
+  const output = new PassThrough();
+  let catExited = false;
+  cat.once('exit', () => (catExited = true));
+  void (async () => {
+    const handle = await open(file, 'r');
+    const buffer = Buffer.alloc(1 << 20);
+    for (let offset = 0; ;) {
+      const ended = catExited;
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      if (bytesRead > 0) {
+        offset += bytesRead;
+        output.write(Buffer.from(buffer.subarray(0, bytesRead)));
+      } else if (ended) {
+        break;
+      } else {
+        await sleep(5);
+      }
+    }
+    await handle.close();
+    output.end();
+  })();
+  return {
+    stdout: cat.stdin,
+    output,
+    /** After the runner has been started with `stdout`: only it holds the pipe now. */
+    handedOver: () => cat.stdin.destroy(),
+    ended: once(output, 'end'),
+  };
+}
+
+/** Reads a runner's stdout (slowly or not) and checks every flood line arrived once and whole. */
+function reader(stream, nameOf, slow) {
   const seen = new Map(SERVERS.map((s) => [s, new Uint8Array(LINES + 1)]));
   let split = 0;
   let duplicates = 0;
@@ -32,7 +77,6 @@ function reader(proc, nameOf, slow) {
   let firstLine;
   let finish;
   const finished = new Promise((resolve) => (finish = resolve));
-  const stream = proc.child.stdout;
   stream.setEncoding('utf8');
   // A runner that splits lines may split a DONE line too: its output ending also ends the run.
   stream.on('end', () => finish());
@@ -77,26 +121,40 @@ function reader(proc, nameOf, slow) {
   };
 }
 
-/** Whether the newest events of the store include both DONE lines (the last thing each server writes). */
-async function storeHasDone(dir) {
+/**
+ * Counts the DONE lines (the last thing each server writes) in the store as it grows: each call
+ * reads what every segment gained since the last, up to its last whole line. A server that
+ * finished early has its DONE in a segment rotated since, or far before the end of the live one.
+ */
+function storeDoneCounter(dir) {
   const logs = join(dir, '.mcpx/logs');
-  // The live segment: the highest number (the names are zero-padded, so they sort as numbers).
-  const live = (await readdir(logs).catch(() => []))
-    .filter((name) => /^\d+\.jsonl$/.test(name))
-    .sort()
-    .at(-1);
-  if (live === undefined) return false;
-  const file = await open(join(logs, live)).catch(() => undefined);
-  if (file === undefined) return false;
-  try {
-    const { size } = await file.stat();
-    const length = Math.min(size, 256 * 1024);
-    const { buffer } = await file.read(Buffer.alloc(length), 0, length, size - length);
-    const done = buffer.toString('utf8').match(new RegExp(`"msg":"DONE ${LINES}"`, 'g'));
-    return (done?.length ?? 0) >= SERVERS.length;
-  } finally {
-    await file.close();
-  }
+  const needle = Buffer.from(`"msg":"DONE ${LINES}"`);
+  const offsets = new Map();
+  let done = 0;
+  return async () => {
+    const names = (await readdir(logs).catch(() => [])).filter((n) => /^\d+\.jsonl$/.test(n));
+    for (const name of names.sort()) {
+      const file = await open(join(logs, name)).catch(() => undefined);
+      if (file === undefined) continue;
+      try {
+        const from = offsets.get(name) ?? 0;
+        const { size } = await file.stat();
+        if (size <= from) continue;
+        const { buffer } = await file.read(Buffer.alloc(size - from), 0, size - from, from);
+        const end = buffer.lastIndexOf(0x0a) + 1;
+        for (
+          let at = buffer.indexOf(needle);
+          at !== -1 && at < end;
+          at = buffer.indexOf(needle, at + 1)
+        )
+          done++;
+        offsets.set(name, from + end);
+      } finally {
+        await file.close();
+      }
+    }
+    return done;
+  };
 }
 
 async function storeCounts(dir) {
@@ -159,44 +217,80 @@ async function mcpxDev(slow) {
   const started = performance.now();
   const profile = process.env.BENCH_CPU_PROF;
   const node = profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile];
-  const proc = run(process.execPath, [...node, BIN, 'dev', '--no-watch'], {
+  const fast = slow ? undefined : fastReader(join(ws.dir, 'stdout.txt'));
+  // A port of its own for the gateway: another mcpx dev on this machine may hold the default.
+  const port = String(await freePort());
+  const proc = run(process.execPath, [...node, BIN, 'dev', '--no-watch', '--gateway-port', port], {
     cwd: ws.dir,
     rawStdout: true,
+    stdout: fast?.stdout,
   });
+  fast?.handedOver();
   const cpu = cpuOf(proc.child.pid);
-  const read = reader(proc, (line) => /^\S+ \| (\S+)\s+\|/.exec(line)?.[1], slow);
-  // A DONE line may be among those a lagging terminal does not get: the store has it in any case.
-  const poll = setInterval(
-    () => void storeHasDone(ws.dir).then((done) => done && read.finish()),
-    250,
+  const read = reader(
+    fast?.output ?? proc.child.stdout,
+    (line) => /^\S+ \| (\S+)\s+\|/.exec(line)?.[1],
+    slow,
   );
+  // A DONE line may be among those a lagging terminal does not get: the store has it in any case.
+  const storeDone = storeDoneCounter(ws.dir);
+  let polling = false;
+  const poll = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    void storeDone().then((done) => {
+      polling = false;
+      if (done >= SERVERS.length) read.finish();
+    });
+  }, 250);
+  // mcpx dev only ends when stopped: ending by itself (a busy gateway port, say) is a failed run.
+  let exitedEarly = false;
+  void proc.exited.then(() => {
+    exitedEarly = true;
+    read.finish();
+  });
   await read.finished;
   clearInterval(poll);
+  if (exitedEarly) throw new Error('mcpx dev exited before both DONE lines');
   const ended = performance.now();
   const ms = ended - started;
   const flood = ended - (read.firstLine() ?? started);
   const cpuTime = await cpu();
   await proc.stop();
+  await fast?.ended;
   const store = await storeCounts(ws.dir);
   await ws.remove();
   return { ms, flood, cpu: cpuTime, ...read.result(), store };
 }
 
 async function concurrently(slow) {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpx-bench-'));
+  const fast = slow ? undefined : fastReader(join(dir, 'stdout.txt'));
   const started = performance.now();
   const proc = run(
     join(REPO, 'node_modules/.bin/concurrently'),
     ['--names', SERVERS.join(','), ...SERVERS.map(() => `${process.execPath} ${writer}`)],
-    { env: { FLOOD_LINES: String(LINES), FLOOD_STANDALONE: '1' }, rawStdout: true },
+    {
+      env: { FLOOD_LINES: String(LINES), FLOOD_STANDALONE: '1' },
+      rawStdout: true,
+      stdout: fast?.stdout,
+    },
   );
+  fast?.handedOver();
   const cpu = cpuOf(proc.child.pid);
-  const read = reader(proc, (line) => /^\[(\S+)\]/.exec(line)?.[1], slow);
+  const read = reader(
+    fast?.output ?? proc.child.stdout,
+    (line) => /^\[(\S+)\]/.exec(line)?.[1],
+    slow,
+  );
   await read.finished;
   const ended = performance.now();
   const ms = ended - started;
   const flood = ended - (read.firstLine() ?? started);
   const cpuTime = await cpu();
   await proc.stop('SIGTERM');
+  await fast?.ended;
+  await rm(dir, { recursive: true, force: true });
   return { ms, flood, cpu: cpuTime, ...read.result() };
 }
 

@@ -92,10 +92,9 @@ function clockOf(d: Date): string {
 let clockSecond = '';
 let clockSecondText = '';
 
-/** `d` as one ASCII digit, or -1. */
-const digit = (text: string, i: number): number => {
-  const d = text.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : -1;
+const isDigit = (text: string, i: number): boolean => {
+  const code = text.charCodeAt(i);
+  return code >= 48 && code <= 57;
 };
 
 /**
@@ -108,9 +107,9 @@ function clock(iso: string): string {
     iso.length === 24 &&
     iso.charCodeAt(19) === 46 && // .
     iso.charCodeAt(23) === 90 && // Z
-    digit(iso, 20) >= 0 &&
-    digit(iso, 21) >= 0 &&
-    digit(iso, 22) >= 0
+    isDigit(iso, 20) &&
+    isDigit(iso, 21) &&
+    isDigit(iso, 22)
   ) {
     const second = iso.slice(0, 19);
     if (second !== clockSecond) {
