@@ -1,21 +1,72 @@
 // Log throughput: two servers each write 200,000 stderr lines as fast as they can. mcpx dev takes
-// them into its JSONL store and onto stdout, which this script reads slowly (a 1 ms pause per
-// 64 KiB chunk, like a terminal that cannot keep up); then the same writers under `concurrently`.
-//   npm run build && node bench/logs.js [lines per server]
-// Prints, for each: wall time until both DONE lines arrived, lines lost and lines split, and the
-// ratio of wall times. mcpx's store must have every line (0 lost, duplicated or torn); its stdout
-// leaves out what a reader more than 4 MiB behind cannot take, and must announce every line it left
-// out ("N lines not shown"): lost on stdout = announced.
-import { open, readFile, readdir } from 'node:fs/promises';
+// them into its JSONL store and onto stdout; then the same writers under `concurrently`. Each round
+// runs both, the one going first alternating, with two readers of their stdout: a fast one (`cat`
+// into a file, read as it grows: the target, <= 1.5x concurrently) and a slow one (this process, a
+// 1 ms pause per 64 KiB chunk, like a terminal that cannot keep up).
+//   npm run build && node bench/logs.js [lines per server] [rounds] [fast|slow|both]
+// With BENCH_CPU_PROF=<dir>, each mcpx dev writes a V8 CPU profile there (node --cpu-prof).
+// Prints, for each reader and runner: wall time until both DONE lines arrived and the runner's own
+// CPU time (min / median / max over the rounds), lines lost, split and duplicated (worst round), and
+// the ratio of wall times per round. mcpx's store must have every line (0 lost, duplicated or torn);
+// its stdout leaves out what a reader more than 4 MiB behind cannot take, and must announce every
+// line it left out ("N lines not shown"): lost on stdout = announced.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, REPO, makeWorkspace, run } from './lib/workspace.js';
+import { PassThrough } from 'node:stream';
+import { BIN, REPO, freePort, makeWorkspace, median, run, sleep } from './lib/workspace.js';
 
 const LINES = Number(process.argv[2] ?? 200_000);
+const ROUNDS = Number(process.argv[3] ?? 5);
+const READERS = (process.argv[4] ?? 'both') === 'both' ? ['fast', 'slow'] : [process.argv[4]];
 const writer = join(REPO, 'bench/lib/flood-server.js');
 const SERVERS = ['flood-a', 'flood-b'];
 
-/** Reads a child's stdout slowly and checks every flood line arrived once and whole. */
-function slowReader(proc, nameOf) {
+/**
+ * The fast reader: the runner's stdout is a pipe to `cat`, which writes it to `file`; the file is
+ * read as it grows (every 5 ms). So the reader never holds the runner up, even on busy cores,
+ * and the pipe is still a pipe, as a terminal's is. Returns the runner's stdout and the stream of
+ * what cat wrote (ending after cat has).
+ */
+function fastReader(file) {
+  const fd = openSync(file, 'w');
+  const cat = spawn('cat', [], { stdio: ['pipe', fd, 'ignore'] });
+  closeSync(fd);
+  const output = new PassThrough();
+  let catExited = false;
+  cat.once('exit', () => (catExited = true));
+  void (async () => {
+    const handle = await open(file, 'r');
+    const buffer = Buffer.alloc(1 << 20);
+    for (let offset = 0; ;) {
+      const ended = catExited;
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      if (bytesRead > 0) {
+        offset += bytesRead;
+        output.write(Buffer.from(buffer.subarray(0, bytesRead)));
+      } else if (ended) {
+        break;
+      } else {
+        await sleep(5);
+      }
+    }
+    await handle.close();
+    output.end();
+  })();
+  return {
+    stdout: cat.stdin,
+    output,
+    /** After the runner has been started with `stdout`: only it holds the pipe now. */
+    handedOver: () => cat.stdin.destroy(),
+    ended: once(output, 'end'),
+  };
+}
+
+/** Reads a runner's stdout (slowly or not) and checks every flood line arrived once and whole. */
+function reader(stream, nameOf, slow) {
   const seen = new Map(SERVERS.map((s) => [s, new Uint8Array(LINES + 1)]));
   let split = 0;
   let duplicates = 0;
@@ -23,9 +74,9 @@ function slowReader(proc, nameOf) {
   let pending = '';
   let bytes = 0;
   let announced = 0;
+  let firstLine;
   let finish;
   const finished = new Promise((resolve) => (finish = resolve));
-  const stream = proc.child.stdout;
   stream.setEncoding('utf8');
   // A runner that splits lines may split a DONE line too: its output ending also ends the run.
   stream.on('end', () => finish());
@@ -36,6 +87,7 @@ function slowReader(proc, nameOf) {
       const server = nameOf(line);
       const match = / line (\d+) (x+)$/.exec(line);
       if (match !== null && server !== undefined) {
+        firstLine ??= performance.now();
         const n = Number(match[1]);
         if (match[2].length !== 64) split++;
         else if (seen.get(server)[n] === 1) duplicates++;
@@ -49,7 +101,7 @@ function slowReader(proc, nameOf) {
       }
     }
     bytes += text.length;
-    if (bytes >= 64 * 1024) {
+    if (slow && bytes >= 64 * 1024) {
       bytes = 0;
       stream.pause();
       setTimeout(() => stream.resume(), 1);
@@ -58,6 +110,8 @@ function slowReader(proc, nameOf) {
   return {
     finished,
     finish: () => finish(),
+    /** When the first flood line arrived: the runner's and the writers' start-up are over. */
+    firstLine: () => firstLine,
     result: () => {
       let lost = 0;
       for (const flags of seen.values())
@@ -67,26 +121,40 @@ function slowReader(proc, nameOf) {
   };
 }
 
-/** Whether the newest events of the store include both DONE lines (the last thing each server writes). */
-async function storeHasDone(dir) {
+/**
+ * Counts the DONE lines (the last thing each server writes) in the store as it grows: each call
+ * reads what every segment gained since the last, up to its last whole line. A server that
+ * finished early has its DONE in a segment rotated since, or far before the end of the live one.
+ */
+function storeDoneCounter(dir) {
   const logs = join(dir, '.mcpx/logs');
-  // The live segment: the highest number (the names are zero-padded, so they sort as numbers).
-  const live = (await readdir(logs).catch(() => []))
-    .filter((name) => /^\d+\.jsonl$/.test(name))
-    .sort()
-    .at(-1);
-  if (live === undefined) return false;
-  const file = await open(join(logs, live)).catch(() => undefined);
-  if (file === undefined) return false;
-  try {
-    const { size } = await file.stat();
-    const length = Math.min(size, 256 * 1024);
-    const { buffer } = await file.read(Buffer.alloc(length), 0, length, size - length);
-    const done = buffer.toString('utf8').match(new RegExp(`"msg":"DONE ${LINES}"`, 'g'));
-    return (done?.length ?? 0) >= SERVERS.length;
-  } finally {
-    await file.close();
-  }
+  const needle = Buffer.from(`"msg":"DONE ${LINES}"`);
+  const offsets = new Map();
+  let done = 0;
+  return async () => {
+    const names = (await readdir(logs).catch(() => [])).filter((n) => /^\d+\.jsonl$/.test(n));
+    for (const name of names.sort()) {
+      const file = await open(join(logs, name)).catch(() => undefined);
+      if (file === undefined) continue;
+      try {
+        const from = offsets.get(name) ?? 0;
+        const { size } = await file.stat();
+        if (size <= from) continue;
+        const { buffer } = await file.read(Buffer.alloc(size - from), 0, size - from, from);
+        const end = buffer.lastIndexOf(0x0a) + 1;
+        for (
+          let at = buffer.indexOf(needle);
+          at !== -1 && at < end;
+          at = buffer.indexOf(needle, at + 1)
+        )
+          done++;
+        offsets.set(name, from + end);
+      } finally {
+        await file.close();
+      }
+    }
+    return done;
+  };
 }
 
 async function storeCounts(dir) {
@@ -117,55 +185,165 @@ async function storeCounts(dir) {
   return { lost, duplicates, torn: bad };
 }
 
-async function mcpxDev() {
+/** CPU time (user + system) the process has used so far, in ms (Linux; clock ticks of 10 ms). */
+async function cpuMs(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return NaN;
+  // After the command name, which is in parentheses and may hold spaces: utime, stime are 12, 13.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * The runner's CPU time, read every 20 ms and once more at the end: concurrently exits by itself
+ * after its children, and then its last reading is what there is.
+ */
+function cpuOf(pid) {
+  let last = 0;
+  const read = () => cpuMs(pid).then((ms) => (Number.isNaN(ms) ? last : (last = ms)));
+  const timer = setInterval(() => void read(), 20);
+  return async () => {
+    clearInterval(timer);
+    return read();
+  };
+}
+
+async function mcpxDev(slow) {
   const entry = { command: 'node', args: [writer], env: { FLOOD_LINES: String(LINES) } };
   // Keep every rotated file, so the store check below sees all lines (the default keeps ~60 MB).
   const ws = await makeWorkspace(Object.fromEntries(SERVERS.map((s) => [s, entry])), [], {
     logs: { maxFiles: 100 },
   });
   const started = performance.now();
-  const proc = run(process.execPath, [BIN, 'dev', '--no-watch'], { cwd: ws.dir, rawStdout: true });
-  const reader = slowReader(proc, (line) => /^\S+ \| (\S+)\s+\|/.exec(line)?.[1]);
-  // A DONE line may be among those a lagging terminal does not get: the store has it in any case.
-  const poll = setInterval(
-    () => void storeHasDone(ws.dir).then((done) => done && reader.finish()),
-    250,
+  const profile = process.env.BENCH_CPU_PROF;
+  const node = profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile];
+  const fast = slow ? undefined : fastReader(join(ws.dir, 'stdout.txt'));
+  // A port of its own for the gateway: another mcpx dev on this machine may hold the default.
+  const port = String(await freePort());
+  const proc = run(process.execPath, [...node, BIN, 'dev', '--no-watch', '--gateway-port', port], {
+    cwd: ws.dir,
+    rawStdout: true,
+    stdout: fast?.stdout,
+  });
+  fast?.handedOver();
+  const cpu = cpuOf(proc.child.pid);
+  const read = reader(
+    fast?.output ?? proc.child.stdout,
+    (line) => /^\S+ \| (\S+)\s+\|/.exec(line)?.[1],
+    slow,
   );
-  await reader.finished;
+  // A DONE line may be among those a lagging terminal does not get: the store has it in any case.
+  const storeDone = storeDoneCounter(ws.dir);
+  let polling = false;
+  const poll = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    void storeDone().then((done) => {
+      polling = false;
+      if (done >= SERVERS.length) read.finish();
+    });
+  }, 250);
+  // mcpx dev only ends when stopped: ending by itself (a busy gateway port, say) is a failed run.
+  let exitedEarly = false;
+  void proc.exited.then(() => {
+    exitedEarly = true;
+    read.finish();
+  });
+  await read.finished;
   clearInterval(poll);
-  const ms = performance.now() - started;
+  if (exitedEarly) throw new Error('mcpx dev exited before both DONE lines');
+  const ended = performance.now();
+  const ms = ended - started;
+  const flood = ended - (read.firstLine() ?? started);
+  const cpuTime = await cpu();
   await proc.stop();
+  await fast?.ended;
   const store = await storeCounts(ws.dir);
   await ws.remove();
-  return { ms, ...reader.result(), store };
+  return { ms, flood, cpu: cpuTime, ...read.result(), store };
 }
 
-async function concurrently() {
+async function concurrently(slow) {
+  const dir = await mkdtemp(join(tmpdir(), 'mcpx-bench-'));
+  const fast = slow ? undefined : fastReader(join(dir, 'stdout.txt'));
   const started = performance.now();
   const proc = run(
     join(REPO, 'node_modules/.bin/concurrently'),
     ['--names', SERVERS.join(','), ...SERVERS.map(() => `${process.execPath} ${writer}`)],
-    { env: { FLOOD_LINES: String(LINES), FLOOD_STANDALONE: '1' }, rawStdout: true },
+    {
+      env: { FLOOD_LINES: String(LINES), FLOOD_STANDALONE: '1' },
+      rawStdout: true,
+      stdout: fast?.stdout,
+    },
   );
-  const reader = slowReader(proc, (line) => /^\[(\S+)\]/.exec(line)?.[1]);
-  await reader.finished;
-  const ms = performance.now() - started;
+  fast?.handedOver();
+  const cpu = cpuOf(proc.child.pid);
+  const read = reader(
+    fast?.output ?? proc.child.stdout,
+    (line) => /^\[(\S+)\]/.exec(line)?.[1],
+    slow,
+  );
+  await read.finished;
+  const ended = performance.now();
+  const ms = ended - started;
+  const flood = ended - (read.firstLine() ?? started);
+  const cpuTime = await cpu();
   await proc.stop('SIGTERM');
-  return { ms, ...reader.result() };
+  await fast?.ended;
+  await rm(dir, { recursive: true, force: true });
+  return { ms, flood, cpu: cpuTime, ...read.result() };
 }
 
-const mcpx = await mcpxDev();
-const conc = await concurrently();
+const results = new Map(READERS.map((r) => [r, { mcpx: [], conc: [] }]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of READERS) {
+    const slow = name === 'slow';
+    const { mcpx, conc } = results.get(name);
+    // Each goes first in turn, so that a busier moment of the machine falls on both alike.
+    if (round % 2 === 0) {
+      mcpx.push(await mcpxDev(slow));
+      conc.push(await concurrently(slow));
+    } else {
+      conc.push(await concurrently(slow));
+      mcpx.push(await mcpxDev(slow));
+    }
+  }
+}
+
+const spread = (values, digits = 0) =>
+  `${Math.min(...values).toFixed(digits)} / ${median(values).toFixed(digits)} / ${Math.max(...values).toFixed(digits)}`;
+const worst = (runs, key) => Math.max(...runs.map((r) => r[key]));
+const cell = (text, width) => String(text).padStart(width);
+
 console.log(
-  `log throughput: 2 servers x ${LINES} stderr lines, stdout read slowly, node ${process.version}`,
+  `log throughput: 2 servers x ${LINES} stderr lines, ${ROUNDS} rounds interleaved, node ${process.version}`,
 );
 console.log(
-  'runner          wall time    lost  announced  split  duplicated   in JSONL store: lost / duplicated / torn',
+  'wall: start to both DONE lines; flood: first line to both DONE lines; CPU: the runner process',
 );
+console.log('(times: min / median / max ms; lost, announced, split, duplicated: worst round)');
 console.log(
-  `mcpx dev        ${mcpx.ms.toFixed(0).padStart(7)} ms  ${String(mcpx.lost).padStart(6)}  ${String(mcpx.announced).padStart(9)}  ${String(mcpx.split).padStart(5)}  ${String(mcpx.duplicates).padStart(10)}   ${mcpx.store.lost} / ${mcpx.store.duplicates} / ${mcpx.store.torn}`,
+  `reader  runner          ${'wall time'.padEnd(21)}  ${'flood'.padEnd(21)}  ${'runner CPU'.padEnd(21)}    lost  announced  split  duplicated  JSONL store lost / duplicated / torn`,
 );
-console.log(
-  `concurrently    ${conc.ms.toFixed(0).padStart(7)} ms  ${String(conc.lost).padStart(6)}  ${'-'.padStart(9)}  ${String(conc.split).padStart(5)}  ${String(conc.duplicates).padStart(10)}   (no store)`,
-);
-console.log(`mcpx dev / concurrently wall time: ${(mcpx.ms / conc.ms).toFixed(2)}x`);
+for (const [name, { mcpx, conc }] of results) {
+  const store = ['lost', 'duplicates', 'torn'].map((k) => Math.max(...mcpx.map((r) => r.store[k])));
+  for (const [runner, runs] of [
+    ['mcpx dev', mcpx],
+    ['concurrently', conc],
+  ]) {
+    const times = ['ms', 'flood', 'cpu'].map((k) => spread(runs.map((r) => r[k])).padEnd(21));
+    console.log(
+      `${name.padEnd(6)}  ${runner.padEnd(14)}  ${times.join('  ')}  ${cell(worst(runs, 'lost'), 6)}  ${cell(runner === 'mcpx dev' ? worst(runs, 'announced') : '-', 9)}  ${cell(worst(runs, 'split'), 5)}  ${cell(worst(runs, 'duplicates'), 10)}  ${runner === 'mcpx dev' ? store.join(' / ') : '(no store)'}`,
+    );
+  }
+  for (const [what, key] of [
+    ['wall time', 'ms'],
+    ['flood', 'flood'],
+    ['CPU', 'cpu'],
+  ]) {
+    const ratios = mcpx.map((r, i) => r[key] / conc[i][key]);
+    console.log(
+      `${name.padEnd(6)}  mcpx dev / concurrently, ${what}, per round: ${spread(ratios, 2)}x`,
+    );
+  }
+}

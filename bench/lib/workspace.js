@@ -31,14 +31,17 @@ export async function makeWorkspace(servers, copy = [], extra = {}) {
   };
 }
 
-/** Spawns a process in its own group, with a line-by-line view of its stdout+stderr. */
+/**
+ * Spawns a process in its own group, with a line-by-line view of its stdout+stderr (its stdout
+ * goes to `options.stdout` instead when given: a stream or fd).
+ */
 export function run(command, args, options = {}) {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...options.env },
     // A stdin that stays open: the template's HTTP entry stops when a piped stdin ends, and tsx and
     // nodemon hand their own stdin on to the server.
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', options.stdout ?? 'pipe', 'pipe'],
     detached: true,
   });
   const listeners = new Set();

@@ -38,6 +38,22 @@ export interface LogEvent {
   data?: unknown;
 }
 
+let lastTimeMs = Number.NaN;
+let lastTime = '';
+
+/**
+ * An event's `time` for a clock reading in ms: ISO 8601 with milliseconds, UTC. Made once per
+ * millisecond: a flood has hundreds of events in each, and Date's formatting is a large part of
+ * what one costs.
+ */
+export function eventTime(ms: number): string {
+  if (ms !== lastTimeMs) {
+    lastTime = new Date(ms).toISOString();
+    lastTimeMs = ms;
+  }
+  return lastTime;
+}
+
 /** The server name used for events about the cluster rather than one server. */
 export const CLUSTER = 'mcpx';
 

@@ -74,7 +74,14 @@ const LEVEL_FIELDS = ['level', 'severity', 'lvl', 'levelname', 'log.level'];
 const MESSAGE_FIELDS = ['msg', 'message'];
 
 /** A record's message may hold a stack trace; an event's msg is one line (data keeps the original). */
-const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trimEnd();
+const oneLine = (text: string): string =>
+  // The test first: the replace scans for \s* at every position, a cost per line of a flood.
+  /[\r\n]/.test(text) ? text.replace(/\s*[\r\n]+\s*/g, ' ').trimEnd() : text.trimEnd();
+
+/** Without ESC or CSI a line has no escape sequence to strip (most lines: one scan). */
+const stripEscapes = (text: string): string =>
+  // eslint-disable-next-line no-control-regex
+  /[\u001b\u009b]/.test(text) ? stripVTControlCharacters(text) : text;
 
 function fromRecord(record: Record<string, unknown>, text: string): ParsedLine | undefined {
   const level = LEVEL_FIELDS.map((f) => recordLevel(record[f])).find((l) => l !== undefined);
@@ -82,7 +89,7 @@ function fromRecord(record: Record<string, unknown>, text: string): ParsedLine |
   if (level === undefined && message === undefined) return undefined;
   const msg =
     message === undefined ? text : typeof message === 'string' ? message : JSON.stringify(message);
-  return { level: level ?? 'info', msg: oneLine(stripVTControlCharacters(msg)), data: record };
+  return { level: level ?? 'info', msg: oneLine(stripEscapes(msg)), data: record };
 }
 
 function parseJson(text: string): ParsedLine | undefined {
@@ -101,6 +108,7 @@ const LOGFMT_LEVEL = /(?:^|\s)(?:level|lvl|severity)="?([A-Za-z]+)"?(?=\s|$)/;
 const LOGFMT_PAIR = /([^\s=]+)(?:=(?:"((?:[^"\\]|\\.)*)"|(\S*)))?/g;
 
 function parseLogfmt(text: string): ParsedLine | undefined {
+  if (!text.includes('=')) return undefined;
   // Only a known level name makes it logfmt: "reached level=3 of 5" is prose.
   const hint = LOGFMT_LEVEL.exec(text);
   if (hint === null || recordLevel(hint[1]) === undefined) return undefined;
@@ -155,7 +163,7 @@ function parseLeadingWord(text: string): ParsedLine | undefined {
  * parseStderrLine('listening on stdio')         // { level: 'info', msg: 'listening on stdio' }
  */
 export function parseStderrLine(line: string): ParsedLine {
-  const text = oneLine(stripVTControlCharacters(line));
+  const text = oneLine(stripEscapes(line));
   const trimmed = text.trim();
   return (
     parseJson(trimmed) ??

@@ -28,7 +28,6 @@ const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
  */
 const MAX_BATCH_BYTES = 256 * 1024;
 
-const RESOLVED = Promise.resolve();
 const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
 
@@ -39,7 +38,7 @@ const PRIVATE_FILE = 0o600;
  *
  * ```ts
  * const store = await LogStore.open({ dir: logsDir(root) });
- * await store.write(event); // resolves at once unless more than highWaterMark is waiting
+ * await store.write(event); // undefined (nothing to wait for) unless more than highWaterMark waits
  * await store.close();      // everything written is on disk
  * ```
  */
@@ -129,19 +128,21 @@ export class LogStore {
   }
 
   /**
-   * Queues one event. The promise resolves at once while less than `highWaterMark` is waiting for
-   * the disk, else when the backlog has shrunk below it: a producer that awaits every write is
-   * slowed to disk speed instead of growing memory, and one that does not await loses nothing.
-   * Rejects if the store failed (a disk error: the cause) or was closed (a bug in the caller).
+   * Queues one event. Returns nothing while less than `highWaterMark` is waiting for the disk: a
+   * flood makes no promise per event. Else a promise that resolves when the backlog has shrunk
+   * below it: a producer that awaits it is slowed to disk speed instead of growing memory, and one
+   * that does not loses nothing. The promise rejects if the store failed (a disk error: the cause,
+   * also for the first write after a failure nobody was waiting on) or was closed (a bug in the
+   * caller).
    */
-  write(event: LogEvent): Promise<void> {
+  write(event: LogEvent): Promise<void> | undefined {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#closing !== undefined) return Promise.reject(new Error('LogStore.write after close'));
     const line = `${serialize(event)}\n`;
     this.#queue.push(line);
     this.#buffered += line.length;
     this.#pumping ??= this.#pump();
-    if (this.#buffered < this.#highWaterMark) return RESOLVED;
+    if (this.#buffered < this.#highWaterMark) return undefined;
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -185,24 +186,46 @@ export class LogStore {
   async #writeLines(lines: string[]): Promise<void> {
     let i = 0;
     while (i < lines.length) {
+      // Up to MAX_BATCH_BYTES characters joined and encoded at once: a character is at least a
+      // byte, so the Buffer is at most a few times that, and its length is the batch's bytes with
+      // no per-line Buffer.byteLength. Only the batch that crosses into the next segment is cut
+      // line by line (once per maxFileBytes).
       const start = i;
-      let bytes = Buffer.byteLength(lines[i]!);
-      if (this.#size > 0 && this.#size + bytes > this.#maxFileBytes) await this.#rotate();
       let chars = lines[i]!.length;
-      i++;
-      for (; i < lines.length; i++) {
-        const n = Buffer.byteLength(lines[i]!);
-        if (bytes + n > MAX_BATCH_BYTES || this.#size + bytes + n > this.#maxFileBytes) break;
-        bytes += n;
+      for (i++; i < lines.length && chars + lines[i]!.length <= MAX_BATCH_BYTES; i++) {
         chars += lines[i]!.length;
       }
-      await this.#writeAll(Buffer.from(lines.slice(start, i).join(''), 'utf8'));
-      this.#size += bytes;
+      const batch = i - start === 1 ? lines[start]! : lines.slice(start, i).join('');
+      const buffer = Buffer.from(batch, 'utf8');
+      if (this.#size + buffer.length <= this.#maxFileBytes) await this.#append(buffer);
+      else await this.#appendAcrossSegments(lines.slice(start, i));
       this.#buffered -= chars;
       if (this.#buffered < this.#highWaterMark) {
         for (const waiter of this.#waiters.splice(0)) waiter.resolve();
       }
     }
+  }
+
+  /** Lines that do not all fit in the live segment: as many as fit, then the next segment. */
+  async #appendAcrossSegments(lines: string[]): Promise<void> {
+    let i = 0;
+    while (i < lines.length) {
+      const start = i;
+      let bytes = Buffer.byteLength(lines[i]!);
+      // A single event larger than a segment gets one of its own.
+      if (this.#size > 0 && this.#size + bytes > this.#maxFileBytes) await this.#rotate();
+      for (i++; i < lines.length; i++) {
+        const n = Buffer.byteLength(lines[i]!);
+        if (this.#size + bytes + n > this.#maxFileBytes) break;
+        bytes += n;
+      }
+      await this.#append(Buffer.from(lines.slice(start, i).join(''), 'utf8'));
+    }
+  }
+
+  async #append(buffer: Buffer): Promise<void> {
+    await this.#writeAll(buffer);
+    this.#size += buffer.length;
   }
 
   async #writeAll(buffer: Buffer): Promise<void> {

@@ -58,7 +58,8 @@ export class ServerProcess {
    * descendants after they leave its process group.
    */
   readonly marker: string;
-  readonly stderrTail: string[] = [];
+  /** Recent stderr lines, the last STDERR_TAIL of them in stderrTail. */
+  readonly #tail: string[] = [];
   /** Resolves when the process has exited and its last stderr lines were read (or a drain cap). */
   readonly exited: Promise<ExitInfo>;
   /** Resolves when its stdout has ended: the last lines a crash report may quote are in. */
@@ -96,8 +97,9 @@ export class ServerProcess {
       child.stderr === null
         ? Promise.resolve()
         : readLines(child.stderr, (line) => {
-            this.stderrTail.push(line);
-            if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
+            // Trimmed now and then, not per line: a shift() per line of a flood was a
+            // measurable part of what the line cost.
+            if (this.#tail.push(line) >= 2 * STDERR_TAIL) this.#tail.splice(0, STDERR_TAIL);
             return this.#onStderrLine(line);
           }).catch(() => undefined);
     this.exited = new Promise((resolve) => {
@@ -121,6 +123,11 @@ export class ServerProcess {
   /** From now on its stderr lines go to `onStderrLine` (a standby that becomes a server). */
   redirectStderr(onStderrLine: (line: string) => void | Promise<void>): void {
     this.#onStderrLine = onStderrLine;
+  }
+
+  /** Its last stderr lines (up to STDERR_TAIL), for crash reports. */
+  get stderrTail(): string[] {
+    return this.#tail.slice(-STDERR_TAIL);
   }
 
   /** Set once it has exited (or failed to spawn). */

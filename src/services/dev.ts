@@ -84,11 +84,12 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const stored = store;
     let storeFailed = false;
     // Both sinks see every event in order; only the store's backlog slows the servers down (it
-    // keeps every line of a flood), never the terminal.
+    // keeps every line of a flood), never the terminal. While the store takes events without
+    // waiting there is no promise: a stderr reader then never pauses.
     const emit = (event: LogEvent): void | Promise<void> => {
       display(event);
       if (storeFailed) return;
-      return stored.write(event).catch((error: unknown) => {
+      return stored.write(event)?.catch((error: unknown) => {
         // A full or broken disk must not take the cluster down: say so once, keep showing logs.
         // Every write waiting in the backlog fails with the same error: only the first says so.
         if (storeFailed) return;

@@ -5,7 +5,7 @@ import { type Workspace, loadWorkspace } from '../manifest/load.js';
 import type { ServerConfig } from '../manifest/servers.js';
 import { unsetEnvNames } from '../manifest/env.js';
 import { selectServers } from '../manifest/select.js';
-import { CLUSTER, type LogEvent, replicaLabel } from '../logs/event.js';
+import { CLUSTER, type LogEvent, eventTime, replicaLabel } from '../logs/event.js';
 import { type Clock, systemClock } from '../clock.js';
 import { instanceFactory } from './instance-factory.js';
 import { PidFiles } from './pidfiles.js';
@@ -96,7 +96,7 @@ export class Supervisor {
     const name = server.name;
     const emit = (event: InstanceEvent): void | Promise<void> =>
       this.options.onEvent({
-        time: new Date(this.#clock.now()).toISOString(),
+        time: eventTime(this.#clock.now()),
         server: name,
         replica,
         ...event,
@@ -412,7 +412,7 @@ export class Supervisor {
 
   async #note(level: LogEvent['level'], msg: string, server = CLUSTER): Promise<void> {
     await this.options.onEvent({
-      time: new Date(this.#clock.now()).toISOString(),
+      time: eventTime(this.#clock.now()),
       server,
       replica: 0,
       stream: 'mcpx',

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance, type ForegroundColorName } from 'chalk';
-import { CLUSTER, type LogEvent, levelRank, replicaLabel } from '../logs/event.js';
+import { CLUSTER, LOG_LEVELS, type LogEvent, levelRank, replicaLabel } from '../logs/event.js';
 import { sanitizeText } from '../sanitize.js';
 import { out } from './colors.js';
 
@@ -84,11 +84,44 @@ export function serverColumnWidth(labels: readonly string[]): number {
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** Local wall-clock time, as a terminal user reads it next to their own clock. */
-function clock(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
+function clockOf(d: Date): string {
   const ms = String(d.getMilliseconds()).padStart(3, '0');
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${ms}`;
+}
+
+let clockSecond = '';
+let clockSecondText = '';
+
+const isDigit = (text: string, i: number): boolean => {
+  const code = text.charCodeAt(i);
+  return code >= 48 && code <= 57;
+};
+
+/**
+ * The local clock of an event time. Every offset from UTC is whole seconds, so for the
+ * `YYYY-MM-DDTHH:MM:SS.mmmZ` that mcpx writes, the local time of each second is worked out once
+ * and the milliseconds are copied: a flood has thousands of events in a second.
+ */
+function clock(iso: string): string {
+  if (
+    iso.length === 24 &&
+    iso.charCodeAt(19) === 46 && // .
+    iso.charCodeAt(23) === 90 && // Z
+    isDigit(iso, 20) &&
+    isDigit(iso, 21) &&
+    isDigit(iso, 22)
+  ) {
+    const second = iso.slice(0, 19);
+    if (second !== clockSecond) {
+      const d = new Date(`${second}Z`);
+      if (Number.isNaN(d.getTime())) return iso;
+      clockSecondText = clockOf(d).slice(0, 8);
+      clockSecond = second;
+    }
+    return `${clockSecondText}.${iso.slice(20, 23)}`;
+  }
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : clockOf(d);
 }
 
 export interface LogLineOptions {
@@ -117,11 +150,38 @@ export interface LogLineOptions {
  * ```
  */
 export function formatLogLine(event: LogEvent, options: LogLineOptions): string {
+  return logLineFormatter(options)(event, options.width);
+}
+
+/**
+ * formatLogLine for a stream of events, with what repeats from line to line made once: the time
+ * of each millisecond, each label's padded and coloured column, each level's style. `width` may
+ * grow between calls (a server the column did not know); `options.replicas` may change (a server
+ * scaled in mcpx.json).
+ */
+export function logLineFormatter(
+  options: Omit<LogLineOptions, 'width'>,
+): (event: LogEvent, width?: number) => string {
   const c = options.color ? colored : plain;
-  const label = sanitizeText(
-    replicaLabel(event.server, event.replica, options.replicas?.get(event.server)),
-  ).padEnd(options.width ?? 0);
   const bar = c.gray('|');
-  const msg = messageStyle(c, event.level)(sanitizeText(event.msg));
-  return `${c.gray(clock(event.time))} ${bar} ${serverStyle(c, event.server, options.colors)(label)} ${bar} ${msg}`;
+  const styles = new Map(LOG_LEVELS.map((level) => [level, messageStyle(c, level)]));
+  const columns = new Map<string, { server: string; width: number; text: string }>();
+  let lastTime = '';
+  let lastTimeText = '';
+  return (event, width = 0) => {
+    if (event.time !== lastTime) {
+      lastTimeText = c.gray(clock(event.time));
+      lastTime = event.time;
+    }
+    const label = replicaLabel(event.server, event.replica, options.replicas?.get(event.server));
+    let column = columns.get(label);
+    if (column === undefined || column.server !== event.server || column.width !== width) {
+      const padded = sanitizeText(label).padEnd(width);
+      const text = ` ${bar} ${serverStyle(c, event.server, options.colors)(padded)} ${bar} `;
+      column = { server: event.server, width, text };
+      columns.set(label, column);
+    }
+    const style = styles.get(event.level) ?? messageStyle(c, event.level);
+    return `${lastTimeText}${column.text}${style(sanitizeText(event.msg))}`;
+  };
 }

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { CLUSTER, type LogEvent, replicaLabel } from '../logs/event.js';
 import { escapeJsonText } from '../sanitize.js';
 import { out } from './colors.js';
-import { formatLogLine, serverColors, serverColumnWidth, replicaLabels } from './log-line.js';
+import { logLineFormatter, serverColors, serverColumnWidth, replicaLabels } from './log-line.js';
 
 export interface TerminalSinkOptions {
   /** Where lines go (default: process.stdout). */
@@ -36,19 +36,27 @@ export interface TerminalSinkOptions {
 }
 
 const RESOLVED = Promise.resolve();
+/** Characters of whole lines gathered before they go out even within the same tick. */
+const MAX_BATCH = 64 * 1024;
 
 /**
- * Writes log events to a stream as whole lines, in order. Each line is one write() call, so lines
- * are never split or interleaved with other output to the same stream. write() resolves when the
- * stream can take more: when it reports a full buffer, the promise waits for 'drain', so a producer
- * that awaits it goes at the pace of a slow reader (`mcpx logs | less`) instead of buffering
- * without bound; with `dropBeyond` it never waits and counts the lines it leaves out instead.
- * flush() and close() resolve once the stream has handed every line to the system.
+ * Writes log events to a stream as whole lines, in order. The lines of one tick (a chunk of a
+ * server's stderr is hundreds) go out together in one write() call: a syscall and the stream's
+ * bookkeeping per line were most of what a flood cost. A batch always ends at the end of a line,
+ * so lines are never split or interleaved with other output to the same stream. write() resolves
+ * when the stream can take more: when it reports a full buffer, the promise waits for 'drain', so
+ * a producer that awaits it goes at the pace of a slow reader (`mcpx logs | less`) instead of
+ * buffering without bound; with `dropBeyond` it never waits and counts the lines it leaves out
+ * instead. flush() and close() resolve once the stream has handed every line to the system.
  */
 export class TerminalSink {
   readonly #stream: Writable;
   readonly #format: (event: LogEvent) => string;
   readonly #onError: ((error: Error) => void) | undefined;
+  /** Lines of this tick not yet handed to the stream. */
+  #batch = '';
+  #batchScheduled = false;
+  /** write() calls made on the stream, and those it has called back. */
   #submitted = 0;
   #written = 0;
   #flushWaiters: (() => void)[] = [];
@@ -64,6 +72,10 @@ export class TerminalSink {
     if (error) this.#fail(error);
     if (this.#written === this.#submitted) this.#releaseFlush();
   };
+  readonly #onTick = (): void => {
+    this.#batchScheduled = false;
+    this.#writeBatch();
+  };
 
   constructor(options: TerminalSinkOptions = {}) {
     this.#stream = options.stream ?? process.stdout;
@@ -73,19 +85,17 @@ export class TerminalSink {
     if (options.json === true) {
       this.#format = (event) => escapeJsonText(JSON.stringify(event));
     } else {
-      const color = options.color ?? out.level > 0;
       const { replicas } = options;
-      const colors = serverColors([...(replicas?.keys() ?? options.names ?? [])]);
+      const format = logLineFormatter({
+        color: options.color ?? out.level > 0,
+        colors: serverColors([...(replicas?.keys() ?? options.names ?? [])]),
+        ...(replicas === undefined ? {} : { replicas }),
+      });
       let width = serverColumnWidth(replicaLabels(options.names ?? [], replicas));
       this.#format = (event) => {
         const label = replicaLabel(event.server, event.replica, replicas?.get(event.server));
-        width = Math.max(width, label.length);
-        return formatLogLine(event, {
-          color,
-          width,
-          colors,
-          ...(replicas === undefined ? {} : { replicas }),
-        });
+        if (label.length > width) width = label.length;
+        return format(event, width);
       };
     }
     this.#stream.on('error', this.#onStreamError);
@@ -98,14 +108,22 @@ export class TerminalSink {
   write(event: LogEvent): Promise<void> {
     if (this.#error !== undefined) return RESOLVED;
     if (this.#dropBeyond !== undefined) {
-      if (this.#stream.writableLength >= this.#dropBeyond) {
+      if (this.#stream.writableLength + this.#batch.length >= this.#dropBeyond) {
         this.#dropped++;
         return RESOLVED;
       }
       this.#reportDropped();
     }
-    this.#submitted++;
-    if (this.#stream.write(`${this.#format(event)}\n`, this.#onWritten)) return RESOLVED;
+    this.#batch += `${this.#format(event)}\n`;
+    if (this.#batch.length >= MAX_BATCH) {
+      this.#writeBatch();
+    } else if (!this.#batchScheduled) {
+      // A microtask: it runs before anything awaiting this write goes on, so a producer that
+      // awaits every write still sees the stream's own backpressure line by line.
+      this.#batchScheduled = true;
+      queueMicrotask(this.#onTick);
+    }
+    if (!this.#stream.writableNeedDrain) return RESOLVED;
     this.#drained ??= new Promise<void>((resolve) => {
       const done = (): void => {
         this.#stream.off('drain', done);
@@ -120,6 +138,14 @@ export class TerminalSink {
       this.#releaseDrain = done;
     });
     return this.#dropBeyond === undefined ? this.#drained : RESOLVED;
+  }
+
+  #writeBatch(): void {
+    if (this.#batch === '' || this.#error !== undefined) return;
+    const text = this.#batch;
+    this.#batch = '';
+    this.#submitted++;
+    this.#stream.write(text, this.#onWritten);
   }
 
   /** Lines left out and not yet reported (`dropBeyond` only). */
@@ -147,6 +173,8 @@ export class TerminalSink {
     if (this.#dropped === 0) return;
     const count = this.#dropped;
     this.#dropped = 0;
+    // After the lines before it, in a write of its own.
+    this.#writeBatch();
     this.#submitted++;
     this.#stream.write(
       `${this.#format({
@@ -163,6 +191,7 @@ export class TerminalSink {
 
   /** Resolves when every line written so far has left the process (or the stream failed). */
   flush(): Promise<void> {
+    this.#writeBatch();
     if (this.#error !== undefined || this.#written === this.#submitted) return RESOLVED;
     return new Promise((resolve) => this.#flushWaiters.push(resolve));
   }
@@ -178,6 +207,7 @@ export class TerminalSink {
   #fail(error: Error): void {
     if (this.#error !== undefined) return;
     this.#error = error;
+    this.#batch = '';
     this.#releaseFlush();
     this.#releaseDrain?.();
     this.#onError?.(error);

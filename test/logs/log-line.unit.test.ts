@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLevel } from '../../src/logs/event.js';
-import { replicaLabel } from '../../src/logs/event.js';
-import { formatLogLine, serverColumnWidth } from '../../src/ui/log-line.js';
-import { event } from './helpers.js';
+import { eventTime, replicaLabel } from '../../src/logs/event.js';
+import { formatLogLine, logLineFormatter, serverColumnWidth } from '../../src/ui/log-line.js';
+import { event, range } from './helpers.js';
 
 const ESC = '\u001b[';
 /** The wall-clock time the terminal shows for an event: local time, like the user's own clock. */
@@ -83,5 +83,31 @@ describe('formatLogLine', () => {
     // Not all six on one colour; none yellow (33/93) or red (31/91), which mean warning and error.
     expect(codes.size).toBeGreaterThan(2);
     for (const code of codes) expect(['33', '93', '31', '91']).not.toContain(code);
+  });
+
+  it('shows local time for each event of a stream, across seconds, minutes and days, and an odd time as it is', () => {
+    // The formatter works out each second once and copies milliseconds: the same text as one
+    // Date per event, at every boundary.
+    const format = logLineFormatter({ color: false });
+    const start = Date.UTC(2025, 11, 31, 23, 59, 58, 990);
+    const times = [
+      ...range(40).map((i) => new Date(start + i * 47).toISOString()),
+      '2025-06-01T12:00:00Z',
+      '2025-06-01T12:00:00.5Z',
+      'not a time',
+      '2025-13-01T12:00:00.100Z',
+      '2025-06-01T12:00:00.1x0Z',
+    ];
+    for (const time of [...times, ...times]) {
+      const shown = format(event(0, { time })).split(' | ')[0];
+      const d = new Date(time);
+      expect(shown, time).toBe(Number.isNaN(d.getTime()) ? time : local(time));
+    }
+  });
+
+  it('makes event times as toISOString does, the same text for the same millisecond', () => {
+    for (const ms of [0, 1, 1, 999, 1000, Date.UTC(2025, 11, 31, 23, 59, 59, 999), 1e12, 1e12]) {
+      expect(eventTime(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 });

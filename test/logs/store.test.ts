@@ -144,6 +144,20 @@ describe('LogStore', () => {
     await store.close();
   });
 
+  it('gives no promise to wait on below highWaterMark, and one above it', async () => {
+    // A flood of small events makes no promise (and no microtask) per event.
+    const dir = await temp.make();
+    const store = await LogStore.open({ dir, highWaterMark: 1000 });
+    for (const i of range(5)) expect(store.write(event(i))).toBeUndefined();
+    const waiting = store.write(event(5, { msg: 'x'.repeat(2000) }));
+    expect(waiting).toBeInstanceOf(Promise);
+    await waiting;
+    expect(store.write(event(6))).toBeUndefined();
+    await store.close();
+    expect(numbers(await readLogs({ dir })).slice(0, 5)).toEqual(range(5));
+    expect((await readLogs({ dir })).map((e) => e.msg.length)).toEqual([7, 7, 7, 7, 7, 2000, 7]);
+  });
+
   it('rejects writes after close, and bad options', async () => {
     const dir = await temp.make();
     const store = await LogStore.open({ dir });

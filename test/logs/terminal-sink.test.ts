@@ -48,7 +48,69 @@ describe('TerminalSink', () => {
     for (const e of events) void sink.write(e);
     expect(chunks.length).toBeLessThan(500);
     await sink.flush();
-    expect(chunks.map((c) => JSON.parse(c) as LogEvent)).toEqual(events);
+    // Several lines may share a write; each write ends a line.
+    expect(chunks.every((c) => c.endsWith('\n'))).toBe(true);
+    const lines = chunks.join('').slice(0, -1).split('\n');
+    expect(lines.map((l) => JSON.parse(l) as LogEvent)).toEqual(events);
+  });
+
+  it('hands the lines of one tick to the stream in one write, whole and in order', async () => {
+    const { stream, chunks } = slowStream();
+    const sink = new TerminalSink({ stream, color: false, names: ['weather'] });
+    // As a chunk of a server's stderr arrives: many lines at once, nobody waiting on them.
+    for (const i of range(200)) void sink.write(event(i));
+    await Promise.resolve();
+    expect(chunks).toHaveLength(1);
+    for (const i of range(200, 200)) void sink.write(event(i));
+    await sink.flush();
+    expect(chunks).toHaveLength(2);
+    for (const chunk of chunks) expect(chunk.endsWith('\n')).toBe(true);
+    const lines = chunks.join('').slice(0, -1).split('\n');
+    expect(lines.map((l) => l.split(' | ')[2])).toEqual(range(400).map((i) => `event ${i}`));
+  });
+
+  it('gets every line in order and whole to a real process that reads a pipe slowly, from a producer that never waits', async () => {
+    // The reader takes a little at a time with pauses, as a terminal that cannot keep up: the
+    // pipe fills and the sink's batches wait in the stream, many lines each, some cut by the pipe
+    // at any byte (multi-byte characters included), none lost, reordered or split by the sink.
+    const reader = [
+      'process.stdin.on("data", (chunk) => {',
+      '  process.stdout.write(chunk);',
+      '  process.stdin.pause();',
+      '  setTimeout(() => process.stdin.resume(), 2);',
+      '});',
+    ].join('\n');
+    const child = spawn(process.execPath, ['-e', reader], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    const closed = once(child, 'close');
+    const sink = new TerminalSink({ stream: child.stdin, color: false, names: ['flood', 'ünï'] });
+    const events: LogEvent[] = [];
+    let waiting = 0;
+    // Bursts from two servers in turn, each burst in one tick, as two servers' stderr chunks.
+    for (let burst = 0; burst < 200; burst++) {
+      for (let i = 0; i < 100; i++) {
+        const n = burst * 100 + i;
+        const e = event(n, {
+          server: burst % 2 === 0 ? 'flood' : 'ünï',
+          msg: `line ${n} ${'é€x'.repeat(n % 40)}`,
+        });
+        events.push(e);
+        void sink.write(e);
+      }
+      waiting = Math.max(waiting, child.stdin.writableLength);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await sink.close();
+    child.stdin.end();
+    await closed;
+    // The pipe was full: lines waited in the stream for the reader.
+    expect(waiting).toBeGreaterThan(0);
+    const lines = Buffer.concat(out).toString('utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(events.length);
+    const expected = events.map((e) => `${e.server.padEnd(5)} | ${e.msg}`);
+    expect(lines.map((l) => l.slice(l.indexOf(' | ') + 3))).toEqual(expected);
   });
 
   it('widens the server column for a server it did not know', async () => {
