@@ -132,7 +132,7 @@ describe('LogStore', () => {
     const store = await LogStore.open({ dir, highWaterMark: 1000 });
     let bigDone = false;
     const small = store.write(event(0));
-    const big = store.write(event(1, { msg: 'x'.repeat(2000) })).then(() => {
+    const big = store.write(event(1, { msg: 'x'.repeat(2000) }))!.then(() => {
       bigDone = true;
     });
     await small;
