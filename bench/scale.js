@@ -1,6 +1,8 @@
 // Scale: N stdio servers from `mcpx dev` start to every one ready, beside a bare SDK script that
 // spawns the same N servers at once and initializes and lists each (no supervision at all).
-//   npm run build && node bench/scale.js [servers=20] [rounds=3] [--bin path/to/run.js]
+//   npm run build && node bench/scale.js [servers=20] [rounds=3] [--before path/to/old/bin/run.js]
+// --before adds an older build of mcpx as a side, in the same interleaved rounds; --limits 4,16
+// adds mcpx with MCPX_START_CONCURRENCY at each value (default: two starts per core).
 // Rounds alternate which side goes first. Each side gets a deadline (3 s per server, at least
 // 60 s): a server not ready by then counts as not ready, and the round ends anyway, so a run with
 // failing servers reports how many were ready and when instead of hanging.
@@ -13,11 +15,10 @@ import { BIN, REPO, freePort, makeWorkspace, median, run } from './lib/workspace
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { bin: { type: 'string' } },
+  options: { before: { type: 'string' }, limits: { type: 'string' } },
 });
 const COUNT = Number(positionals[0] ?? 20);
 const ROUNDS = Number(positionals[1] ?? 3);
-const bin = values.bin ?? BIN;
 const DEADLINE_MS = Math.max(60_000, COUNT * 3000);
 const server = join(REPO, 'test/fixtures/good-stdio.ts');
 
@@ -28,7 +29,7 @@ async function rssOf(pid) {
 }
 
 /** mcpx dev: when each server's "ready in" line came, and what its "N of M servers ready" line said. */
-async function mcpxDev() {
+async function mcpxDev(bin, env = {}) {
   const entries = Object.fromEntries(
     Array.from({ length: COUNT }, (_, i) => [`s${i + 1}`, { command: 'node', args: [server] }]),
   );
@@ -36,7 +37,7 @@ async function mcpxDev() {
   const started = performance.now();
   // A port of its own: the default one may be taken by another mcpx on this machine.
   const args = [bin, 'dev', '--no-watch', '--gateway-port', String(await freePort())];
-  const proc = run(process.execPath, args, { cwd: ws.dir });
+  const proc = run(process.execPath, args, { cwd: ws.dir, env });
   const readyAt = new Map();
   let summary;
   let memory;
@@ -100,11 +101,26 @@ async function bareSdk() {
   return { readyAt };
 }
 
-const rows = { bare: [], mcpx: [] };
+const limits = values.limits === undefined ? [] : values.limits.split(',');
+const sides = [
+  'bare',
+  ...(values.before === undefined ? [] : ['before']),
+  'mcpx',
+  ...limits.map((n) => `limit ${n}`),
+];
+const rows = Object.fromEntries(sides.map((side) => [side, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 === 0 ? ['bare', 'mcpx'] : ['mcpx', 'bare'];
+  // Each side goes first in turn.
+  const order = sides.map((_, i) => sides[(i + round) % sides.length]);
   for (const side of order) {
-    const result = side === 'bare' ? await bareSdk() : await mcpxDev();
+    const result =
+      side === 'bare'
+        ? await bareSdk()
+        : side === 'before'
+          ? await mcpxDev(values.before)
+          : side === 'mcpx'
+            ? await mcpxDev(BIN)
+            : await mcpxDev(BIN, { MCPX_START_CONCURRENCY: side.slice('limit '.length) });
     rows[side].push(result);
     const last = result.readyAt.length === 0 ? NaN : Math.max(...result.readyAt);
     console.error(
@@ -130,23 +146,29 @@ console.log(`scale: ${COUNT} stdio servers, ${ROUNDS} interleaved rounds, node $
 console.log(
   `side                                 ready (per round)   all ready min / median / max`,
 );
-for (const [side, label] of [
-  ['bare', 'bare SDK script (all at once)'],
-  ['mcpx', 'mcpx dev (process start)'],
-]) {
+const labels = {
+  bare: 'bare SDK script (all at once)',
+  before: 'mcpx dev, --before build',
+  mcpx: 'mcpx dev (process start)',
+};
+for (const n of limits) labels[`limit ${n}`] = `mcpx dev, MCPX_START_CONCURRENCY=${n}`;
+for (const side of sides) {
+  const label = labels[side];
   const times = rows[side].map(allReadyMs);
   const ratio = median(times) / bareMedian;
   console.log(
     `${label.padEnd(36)} ${counts(side).padEnd(19)} ${spread(times)}   ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-'}`,
   );
 }
-const summaries = rows.mcpx.map((r) => r.summary);
-console.log(
-  `mcpx "N of ${COUNT} servers ready" line: ${summaries.map((s) => (s === undefined ? 'none' : `${s.ready} at ${s.ms.toFixed(0)} ms`)).join('; ')}`,
-);
-const memories = rows.mcpx.map((r) => r.memory).filter((m) => m !== undefined);
-if (memories.length > 0) {
+for (const side of sides.filter((s) => s !== 'bare')) {
+  const summaries = rows[side].map((r) => r.summary);
   console.log(
-    `mcpx dev RSS when ready: ${median(memories.map((m) => m.rss)).toFixed(1)} MiB (peak ${median(memories.map((m) => m.peak)).toFixed(1)} MiB)`,
+    `${labels[side]}: its "N of ${COUNT} servers ready" line: ${summaries.map((s) => (s === undefined ? 'none' : `${s.ready} at ${s.ms.toFixed(0)} ms`)).join('; ')}`,
   );
+  const memories = rows[side].map((r) => r.memory).filter((m) => m !== undefined);
+  if (memories.length > 0) {
+    console.log(
+      `${labels[side]}: RSS when ready ${median(memories.map((m) => m.rss)).toFixed(1)} MiB (peak ${median(memories.map((m) => m.peak)).toFixed(1)} MiB)`,
+    );
+  }
 }
