@@ -4,6 +4,7 @@ import { systemClock } from '../../src/clock.js';
 import { isMcpxError } from '../../src/errors.js';
 import {
   StartLimit,
+  type StartLimitOptions,
   defaultStartLimit,
   limitStarts,
   startLimitFromEnv,
@@ -18,12 +19,21 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Exactly `n` at once (as MCPX_START_CONCURRENCY sets it). */
+const fixed = (n: number, holdMs = 5000): StartLimitOptions => ({
+  concurrency: n,
+  min: n,
+  max: n,
+  quickMs: 10_000,
+  holdMs,
+});
+
 /** Settles pending promise callbacks without moving the fake clock. */
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
 describe('StartLimit', () => {
   it('lets `concurrency` starts run, the rest wait in order; a release lets the next in', async () => {
-    const limit = new StartLimit({ concurrency: 2, holdMs: 5000 }, systemClock);
+    const limit = new StartLimit(fixed(2), systemClock);
     const order: number[] = [];
     const releases = new Map<number, () => void>();
     for (const n of [1, 2, 3, 4]) {
@@ -43,7 +53,7 @@ describe('StartLimit', () => {
   });
 
   it('frees the slot of a start that takes longer than holdMs, once', async () => {
-    const limit = new StartLimit({ concurrency: 1, holdMs: 5000 }, systemClock);
+    const limit = new StartLimit(fixed(1), systemClock);
     const release = await limit.acquire();
     let second = false;
     void limit.acquire().then(() => (second = true));
@@ -57,7 +67,7 @@ describe('StartLimit', () => {
   });
 
   it('drops a waiting start whose signal aborts, with the signal reason', async () => {
-    const limit = new StartLimit({ concurrency: 1, holdMs: 5000 }, systemClock);
+    const limit = new StartLimit(fixed(1), systemClock);
     const release = await limit.acquire();
     const abort = new AbortController();
     const waiting = limit.acquire(abort.signal);
@@ -68,10 +78,45 @@ describe('StartLimit', () => {
     expect(limit.running).toBe(0);
   });
 
+  it('lets one more run at once after each quick start, and halves them after a slow one', async () => {
+    const limit = new StartLimit(
+      { concurrency: 2, min: 1, max: 4, quickMs: 1000, holdMs: 60_000 },
+      systemClock,
+    );
+    const releases: (() => void)[] = [];
+    for (let i = 0; i < 8; i++) void limit.acquire().then((release) => releases.push(release));
+    await settle();
+    expect(releases).toHaveLength(2);
+    // Quick: 2 -> 3 at once, so two more start in the place of one.
+    releases[0]!();
+    await settle();
+    expect([limit.concurrency, limit.running]).toEqual([3, 3]);
+    releases[1]!();
+    await settle();
+    expect([limit.concurrency, limit.running]).toEqual([4, 4]);
+    releases[2]!();
+    await settle();
+    // Never more than max.
+    expect([limit.concurrency, limit.running, limit.waiting]).toEqual([4, 4, 1]);
+    // Slow: 4 -> 2; the three still running finish before anyone else starts.
+    await vi.advanceTimersByTimeAsync(1001);
+    releases[3]!();
+    await settle();
+    expect([limit.concurrency, limit.running, limit.waiting]).toEqual([2, 3, 1]);
+    releases[4]!(); // slow too: 2 -> 1 (min)
+    releases[5]!();
+    await settle();
+    expect([limit.concurrency, limit.running, limit.waiting]).toEqual([1, 1, 1]);
+  });
+
   it('defaults to two starts per core, at least 2; MCPX_START_CONCURRENCY sets it', () => {
     expect(defaultStartLimit(1).concurrency).toBe(2);
     expect(defaultStartLimit(8).concurrency).toBe(16);
-    expect(startLimitFromEnv({ MCPX_START_CONCURRENCY: '3' }).concurrency).toBe(3);
+    expect(startLimitFromEnv({ MCPX_START_CONCURRENCY: '3' })).toMatchObject({
+      concurrency: 3,
+      min: 3,
+      max: 3,
+    });
     expect(startLimitFromEnv({})).toEqual(defaultStartLimit());
     for (const bad of ['0', '-1', '2.5', 'many']) {
       let error: unknown;
@@ -89,7 +134,7 @@ describe('StartLimit', () => {
 describe('limitStarts', () => {
   it('runs at most `concurrency` instance starts at once; a failed start frees its slot', async () => {
     const fake = fakeFactory(() => 'manual');
-    const limited = limitStarts(fake.factory, new StartLimit({ concurrency: 2, holdMs: 60_000 }));
+    const limited = limitStarts(fake.factory, new StartLimit(fixed(2, 60_000)));
     const hooks: InstanceHooks = {
       onEvent: () => undefined,
       onStarting: () => undefined,
