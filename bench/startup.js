@@ -1,5 +1,5 @@
 // Start-up of the CLI against the floor of starting Node at all, measured in one run:
-//   node bench/startup.js [runs]
+//   node bench/startup.js [runs] [--before path/to/old/bin/run.js]
 // Prints the min / median / max wall time of each command and the median's ratio to `node -e 0`.
 // Targets: < 2.5x for --version and --help, <= 2.0x for list, status and logs. `mcpx list` reads and
 // validates examples/mcpx.json and prints a table; `mcpx status` asks for a cluster where none runs
@@ -10,8 +10,13 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
-const runs = Number(process.argv[2] ?? 21);
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { before: { type: 'string' } },
+});
+const runs = Number(positionals[0] ?? 21);
 const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const examples = fileURLToPath(new URL('../examples', import.meta.url));
 const ws = mkdtempSync(join(tmpdir(), 'mcpx-startup-'));
@@ -32,6 +37,7 @@ writeFileSync(join(ws, '.mcpx', 'logs', '000001.jsonl'), `${events.join('\n')}\n
 process.on('exit', () => rmSync(ws, { recursive: true, force: true }));
 
 /** [name, args, expected exit code] */
+const before = values.before;
 const cases = [
   ['node -e 0', ['-e', '0'], 0],
   ['mcpx --version', [bin, '--version'], 0],
@@ -39,6 +45,14 @@ const cases = [
   ['mcpx list', [bin, 'list', '--dir', examples], 0],
   ['mcpx status', [bin, 'status', '--dir', ws], 4],
   ['mcpx logs', [bin, 'logs', '--dir', ws], 0],
+  // The same commands of an older build, in the same interleaved runs.
+  ...(before === undefined
+    ? []
+    : [
+        ['before: list', [before, 'list', '--dir', examples], 0],
+        ['before: status', [before, 'status', '--dir', ws], 4],
+        ['before: logs', [before, 'logs', '--dir', ws], 0],
+      ]),
 ];
 
 function time(args, expected) {
