@@ -1,12 +1,13 @@
 // Start-up of the CLI against the floor of starting Node at all, measured in one run:
 //   node bench/startup.js [runs] [--before path/to/old/bin/run.js]
-// Prints the min / median / max wall time of each command and the median's ratio to `node -e 0`.
+// Prints the min / median / max wall time of each command and the median's ratio to `node -e 0`,
+// and the median CPU time (user + system, what a busy machine's wall time hides) with its ratio.
 // Targets: < 2.5x for --version and --help, <= 2.0x for list, status and logs. `mcpx list` reads and
 // validates examples/mcpx.json and prints a table; `mcpx status` asks for a cluster where none runs
 // (exit 4, the common case it must answer quickly); `mcpx logs` prints the last 50 of 200 events
 // of a temp workspace.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,13 +56,22 @@ const cases = [
       ]),
 ];
 
+/** CPU seconds (user + system) of this process's children that have been waited for. */
+function childrenCpu() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** Wall time and CPU time (user + system, 10 ms ticks) of one run, in ms. */
 function time(args, expected) {
+  const cpu = childrenCpu();
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== expected)
     throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return ms;
+  return { ms, cpu: (childrenCpu() - cpu) * 1000 };
 }
 
 const median = (values) => {
@@ -77,15 +87,19 @@ for (let i = 0; i < runs; i++) {
   for (const [name, args, expected] of cases) samples.get(name).push(time(args, expected));
 }
 
-const floor = median(samples.get('node -e 0'));
-console.log(`node ${process.version}, ${runs} interleaved runs each, wall time`);
-console.log('command           min / median / max          median vs node -e 0');
+const floor = median(samples.get('node -e 0').map((t) => t.ms));
+const cpuFloor = median(samples.get('node -e 0').map((t) => t.cpu));
+console.log(`node ${process.version}, ${runs} interleaved runs each`);
+console.log(
+  'command           wall min / median / max     vs node -e 0   CPU median   vs node -e 0',
+);
 for (const [name] of cases) {
-  const values = samples.get(name);
-  const spread = [Math.min(...values), median(values), Math.max(...values)]
+  const wall = samples.get(name).map((t) => t.ms);
+  const cpu = median(samples.get(name).map((t) => t.cpu));
+  const spread = [Math.min(...wall), median(wall), Math.max(...wall)]
     .map((v) => v.toFixed(1))
     .join(' / ');
   console.log(
-    `${name.padEnd(16)}  ${`${spread} ms`.padEnd(26)}  ${(median(values) / floor).toFixed(2)}x`,
+    `${name.padEnd(16)}  ${`${spread} ms`.padEnd(26)}  ${`${(median(wall) / floor).toFixed(2)}x`.padEnd(13)}  ${`${cpu.toFixed(0)} ms`.padEnd(11)}  ${(cpu / cpuFloor).toFixed(2)}x`,
   );
 }
