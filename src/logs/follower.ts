@@ -8,14 +8,12 @@
  * a line the writer is still writing waits in a buffer for its newline.
  *
  * A follower that lags (its reader paused, a slow pipe, a writer rotating faster than it reads)
- * could find segments pruned before it got to them. So whenever the folder changes (and every
- * SCAN_MS, should the change notice not come), whether or not it is being read, it opens the
- * segments it has not read yet and holds them: an open file stays readable after the writer
- * deletes it. Should it still miss segments (more than `holdFiles` behind, or pruned before it
+ * could find segments pruned before it got to them. So whenever the folder changes (its owner
+ * calls `changed()`, see DirWatch), whether or not it is being read, it opens the segments it has
+ * not read yet and holds them: an open file stays readable after the writer deletes it. Should it still miss segments (more than `holdFiles` behind, or pruned before it
  * could open them), it says so with one warning event where they were, counting the segments
  * lost: it knows the number of every segment it reads, so it knows every number it skipped.
  */
-import { type FSWatcher, watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { LogEvent } from './event.js';
 import { type Segment, listSegments } from './files.js';
@@ -43,9 +41,6 @@ export interface FollowStart {
   afterSeq: number;
   live?: { handle: FileHandle; end: number } | undefined;
 }
-
-/** How often a follower looks for segments to hold open, in ms. */
-const SCAN_MS = 50;
 
 /** The warnings a follower puts where it lost segments: shown whatever the filter. */
 const GAPS = new WeakSet<LogEvent>();
@@ -94,8 +89,6 @@ export class Follower {
   /** Calls to next() and scans, one at a time: both move #held, #afterSeq and #pinned. */
   #queue: Promise<unknown> = Promise.resolve();
   readonly #holdFiles: number;
-  readonly #timer: NodeJS.Timeout;
-  readonly #watcher: FSWatcher | undefined;
   /** A scan is queued: changes that come meanwhile are covered by it. */
   #scanQueued = false;
   /** Files lost since the last event returned, reported as one warning before the next. */
@@ -109,16 +102,6 @@ export class Follower {
     if (start.live !== undefined) {
       const { handle, end } = start.live;
       this.#held = { handle, seq: start.afterSeq, position: end, carry: EMPTY };
-    }
-    this.#timer = setInterval(() => this.#scanSoon(), SCAN_MS);
-    this.#timer.unref();
-    // A writer may rotate maxFiles times within SCAN_MS: each new segment is the moment to look.
-    try {
-      this.#watcher = watch(dir, () => this.#scanSoon());
-      this.#watcher.on('error', () => this.#watcher?.close());
-      this.#watcher.unref();
-    } catch {
-      this.#watcher = undefined; // no folder yet: the interval covers it
     }
   }
 
@@ -136,7 +119,11 @@ export class Follower {
     });
   }
 
-  #scanSoon(): void {
+  /**
+   * The folder changed: hold open the segments that appeared. Called on every change, since a
+   * writer may rotate many times between two reads of a lagging reader.
+   */
+  changed(): void {
     if (this.#scanQueued || this.#closed) return;
     this.#scanQueued = true;
     // A failed scan (too many open files, say) only means less is held; reading goes on.
@@ -244,8 +231,6 @@ export class Follower {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#watcher?.close();
     await this.#serial(async () => {
       this.#closed = true;
       await this.#held?.handle.close();

@@ -2,10 +2,10 @@
  * Reading the JSONL store: the last events (`mcpx logs`) and following new ones as they are
  * appended (`mcpx logs --follow`, see follower.ts), across rotations, while `mcpx dev` writes.
  */
-import { type FSWatcher, watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { LogEvent, LogLevel } from './event.js';
 import { levelRank } from './event.js';
+import { DirWatch } from './dir-watch.js';
 import { listSegments } from './files.js';
 import { Follower, isGap } from './follower.js';
 import { CHUNK, EMPTY, NEWLINE, openIfExists, parseStoredLine, readAt } from './stored.js';
@@ -52,7 +52,11 @@ export interface ReadLogsOptions {
 export interface FollowLogsOptions extends ReadLogsOptions {
   /** Ends the iteration (cleanly: no error) when aborted. */
   signal: AbortSignal;
-  /** Fallback poll interval in ms for when fs.watch misses a change (default 500). */
+  /**
+   * While fs.watch cannot watch the folder (none yet, no inotify watches left): how often to look
+   * anyway, in ms (default 50). While it can, an idle follower does nothing but check its watch
+   * once a second.
+   */
   pollMs?: number;
   /**
    * Called each time the follower has read all there is and starts to wait: a reader that must
@@ -88,8 +92,16 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogEvent[]> {
 export async function* followLogs(options: FollowLogsOptions): AsyncGenerator<LogEvent> {
   const { dir, signal } = options;
   const matches = eventFilter(options.filter);
-  const waker = new Waker(dir, options.pollMs ?? 500, signal);
+  const waker = new Waker(signal);
   let follower: Follower | undefined;
+  const watch = new DirWatch(
+    dir,
+    () => {
+      follower?.changed();
+      waker.notify();
+    },
+    { fallbackMs: options.pollMs ?? 50, checkMs: CHECK_MS },
+  );
   try {
     const snap = await snapshot(dir);
     const [live] = snap.files;
@@ -121,6 +133,7 @@ export async function* followLogs(options: FollowLogsOptions): AsyncGenerator<Lo
       }
     }
   } finally {
+    watch.close();
     waker.close();
     await follower?.close();
   }
@@ -144,6 +157,12 @@ interface Snapshot {
 
 /** Default of FollowLogsOptions.holdFiles. */
 const HOLD_FILES = 64;
+
+/**
+ * How often a follower whose folder is watched checks that the watch still holds (the folder may
+ * have been replaced) and looks for changes a file system failed to report, in ms.
+ */
+const CHECK_MS = 1000;
 
 /**
  * Opens the segments, newest first. The newest one opened is taken as live: should the writer
@@ -233,15 +252,11 @@ async function lastLineEnd(handle: FileHandle, size: number): Promise<number> {
 }
 
 /**
- * Resolves wait() on a change in the logs folder (fs.watch), after `pollMs` at the latest (fs.watch
- * misses changes on some file systems, and cannot watch a folder that does not exist yet), or on
- * abort. A change that arrives while the follower is reading is remembered, not lost.
+ * Resolves wait() when woken (a change in the logs folder) or on abort. A change that arrives
+ * while the follower is reading is remembered, not lost.
  */
 class Waker {
-  readonly #dir: string;
-  readonly #pollMs: number;
   readonly #signal: AbortSignal;
-  #watcher: FSWatcher | undefined;
   #changed = false;
   #wake: (() => void) | undefined;
   readonly #onChange = (): void => {
@@ -249,44 +264,26 @@ class Waker {
     this.#wake?.();
   };
 
-  constructor(dir: string, pollMs: number, signal: AbortSignal) {
-    this.#dir = dir;
-    this.#pollMs = pollMs;
+  constructor(signal: AbortSignal) {
     this.#signal = signal;
     signal.addEventListener('abort', this.#onChange);
   }
 
+  /** Something changed: the next (or current) wait() returns. */
+  notify(): void {
+    this.#onChange();
+  }
+
   async wait(): Promise<void> {
-    this.#watch();
     if (!this.#changed && !this.#signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#pollMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await new Promise<void>((resolve) => (this.#wake = resolve));
       this.#wake = undefined;
     }
     this.#changed = false;
   }
 
-  #watch(): void {
-    if (this.#watcher !== undefined) return;
-    try {
-      this.#watcher = watch(this.#dir, this.#onChange);
-    } catch {
-      return; // no folder yet: the interval finds it, and the next wait() watches it
-    }
-    this.#watcher.on('error', () => {
-      this.#watcher?.close();
-      this.#watcher = undefined;
-    });
-  }
-
   close(): void {
     this.#signal.removeEventListener('abort', this.#onChange);
-    this.#watcher?.close();
     this.#wake?.();
   }
 }

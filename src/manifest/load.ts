@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import type { z } from 'zod';
 import { McpxError } from '../errors.js';
 import { closest } from '../closest.js';
@@ -16,6 +16,7 @@ import {
   ServerGatewaySchema,
 } from './schema.js';
 import { type ServerConfig, serverConfigs } from './servers.js';
+import { findWorkspaceRoot } from './root.js';
 
 /** A workspace: its root folder and its validated manifest, with the text it was read from. */
 export interface Workspace {
@@ -57,23 +58,7 @@ export interface ManifestProblem {
   message: string;
 }
 
-/** The folder holding mcpx.json: `start` or the nearest parent that has one. */
-export async function findWorkspaceRoot(start: string): Promise<string> {
-  let dir = resolve(start);
-  for (;;) {
-    const isFile = await stat(join(dir, MANIFEST_FILE)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-    if (isFile) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new McpxError(`No ${MANIFEST_FILE} in ${resolve(start)} or any folder above it.`, {
-    hint: 'run `mcpx init` to create a workspace, or pass --dir with the workspace folder',
-  });
-}
+export { findWorkspaceRoot } from './root.js';
 
 /** Far above any real manifest (a hundred servers take some 30 KiB); reading more is a mistake. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

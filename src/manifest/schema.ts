@@ -12,7 +12,7 @@ import {
 } from './gateway.js';
 
 /** The file name of the workspace manifest. */
-export const MANIFEST_FILE = 'mcpx.json';
+export { MANIFEST_FILE } from './root.js';
 
 export const DEFAULT_HEALTH = { interval: 5000, timeout: 2000, failures: 3 } as const;
 export const DEFAULT_HTTP_PATH = '/mcp';

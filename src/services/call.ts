@@ -9,7 +9,7 @@ import { closest } from '../closest.js';
 import { ExitCode, McpxError } from '../errors.js';
 import { listAll, withGatewayClient } from '../gateway/client.js';
 import { runningGateway } from '../gateway/locate.js';
-import { findWorkspaceRoot } from '../manifest/load.js';
+import { findWorkspaceRoot } from '../manifest/root.js';
 
 export interface CallOptions {
   dir: string;

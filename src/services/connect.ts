@@ -1,7 +1,7 @@
 import { McpxError } from '../errors.js';
 import { runBridge } from '../gateway/bridge.js';
 import { expectedGateway } from '../gateway/locate.js';
-import { findWorkspaceRoot } from '../manifest/load.js';
+import { findWorkspaceRoot } from '../manifest/root.js';
 
 export interface ConnectOptions {
   dir: string;

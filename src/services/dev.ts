@@ -10,6 +10,7 @@ import { type Workspace, loadWorkspace } from '../manifest/load.js';
 import { type RunningGateway, clusterEvent, gatewayLine, startGateway } from '../gateway/run.js';
 import type { ClusterSnapshot } from '../supervisor/state.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
+import { startLimitFromEnv } from '../supervisor/policies/start-limit.js';
 
 export interface DevOptions {
   /** The workspace folder, or any folder inside it. */
@@ -49,6 +50,7 @@ export interface DevSession {
  * Resolves once every server is ready or has failed (and is backing off); stops when `signal` aborts.
  */
 export async function startDev(options: DevOptions): Promise<DevSession> {
+  const startLimit = startLimitFromEnv(process.env);
   const workspace = await loadWorkspace(options.dir);
   let supervisor: Supervisor | undefined;
   let gateway: RunningGateway | undefined;
@@ -110,6 +112,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       authToken: await newAuthToken(workspace.root),
       servers: options.servers,
       policies: options.policies,
+      startLimit,
       onWorkspace: countReplicas,
       onEvent: emit,
       relay: gatewayOn,

@@ -2,7 +2,8 @@ import { McpxError } from '../errors.js';
 import { CLUSTER, GATEWAY, type LogEvent, type LogLevel } from '../logs/event.js';
 import { logsDir } from '../logs/files.js';
 import { type LogFilter, followLogs, hasLogs, readLogs } from '../logs/read.js';
-import { findWorkspaceRoot, loadWorkspace } from '../manifest/load.js';
+import { findWorkspaceRoot } from '../manifest/root.js';
+import { readServerNames } from '../manifest/server-names.js';
 
 export interface LogsOptions {
   /** Workspace folder, or any folder inside it. */
@@ -102,17 +103,14 @@ async function prepare(options: LogsOptions): Promise<{
     grep: options.grep,
   };
   const root = await findWorkspaceRoot(options.dir);
-  // Names only align the output. Logs are most wanted when something is broken, and an invalid
-  // manifest must not keep them from being read: then the column widens as servers appear.
-  const workspace = await loadWorkspace(root).catch(() => undefined);
-  const servers =
-    workspace === undefined
-      ? []
-      : [...workspace.servers.values()].map(({ name, replicas }) => [name, replicas] as const);
+  // Names only align the output. A manifest that cannot be read leaves the column to widen as
+  // servers appear.
+  const read = await readServerNames(root);
+  const servers = [...(read ?? [])];
   const known = servers.map(([name]) => name);
   // A name the manifest does not have: mistyped, or a server removed since (its events remain).
   const unknown =
-    workspace === undefined
+    read === undefined
       ? []
       : (options.servers ?? []).filter(
           (name) => name !== CLUSTER && name !== GATEWAY && !known.includes(name),

@@ -1,5 +1,5 @@
 import { controlRestart } from '../control/client.js';
-import { findWorkspaceRoot } from '../manifest/load.js';
+import { findWorkspaceRoot } from '../manifest/root.js';
 
 export interface RestartResult {
   server: string;

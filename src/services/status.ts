@@ -1,6 +1,6 @@
 import { controlStatus } from '../control/client.js';
 import { readGatewayToken } from '../gateway/token.js';
-import { findWorkspaceRoot } from '../manifest/load.js';
+import { findWorkspaceRoot } from '../manifest/root.js';
 import type { ClusterSnapshot, GatewaySnapshot } from '../supervisor/state.js';
 
 /** What `mcpx status --json` prints: the snapshot, its gateway with the token scripts send. */

@@ -18,6 +18,12 @@ import {
   watchManifest,
 } from './policies/reload-on-manifest-change.js';
 import { instanceSpec } from './spec.js';
+import {
+  StartLimit,
+  type StartLimitOptions,
+  defaultStartLimit,
+  limitStarts,
+} from './policies/start-limit.js';
 import { readySummary } from './ready-summary.js';
 import { Replica } from './replica.js';
 import { DEFAULT_POLICIES, type InstanceEvent, type ReplicaPolicies } from './replica-deps.js';
@@ -35,6 +41,8 @@ export interface SupervisorOptions {
   onEvent: (event: LogEvent) => void | Promise<void>;
   /** Overrides of the default restart, crash-loop and shutdown policies (tests use short ones). */
   policies?: Partial<Omit<ReplicaPolicies, 'health'>>;
+  /** How many servers may start at once (default: two per core, see start-limit.ts). */
+  startLimit?: StartLimitOptions;
   clock?: Clock;
   spawn?: typeof nodeSpawn;
   /** The environment servers' variables come from (default process.env). */
@@ -76,9 +84,12 @@ export class Supervisor {
   readonly #clock: Clock;
   /** The pre-warmed standby of each replica of a watched server (see src/standby). */
   readonly #standbys = new Map<Replica, Standby>();
+  /** Shared by every start of a process: first starts, restarts, reloads, edits of mcpx.json. */
+  readonly #startLimit: StartLimit;
 
   constructor(readonly options: SupervisorOptions) {
     this.#clock = options.clock ?? systemClock;
+    this.#startLimit = new StartLimit(options.startLimit ?? defaultStartLimit(), this.#clock);
     const { workspace } = options;
     this.#workspace = workspace;
     this.pidFiles = PidFiles.of(workspace.root);
@@ -112,21 +123,23 @@ export class Supervisor {
             onEvent: (event) => void emit(event),
             onChange: () => this.options.onChange?.(),
           });
+    const factory = instanceFactory({
+      makeSpec: () =>
+        instanceSpec({
+          workspace,
+          server,
+          replica,
+          parentEnv: this.options.parentEnv ?? process.env,
+          authToken: this.options.authToken,
+        }),
+      clock: this.options.clock,
+      spawn: this.options.spawn,
+      relay: this.options.relay,
+      standby,
+    });
     const made = new Replica(name, replica, server.transport, {
-      factory: instanceFactory({
-        makeSpec: () =>
-          instanceSpec({
-            workspace,
-            server,
-            replica,
-            parentEnv: this.options.parentEnv ?? process.env,
-            authToken: this.options.authToken,
-          }),
-        clock: this.options.clock,
-        spawn: this.options.spawn,
-        relay: this.options.relay,
-        standby,
-      }),
+      // A server reached by `url` costs this machine no CPU to start: it need not wait its turn.
+      factory: server.remote ? factory : limitStarts(factory, this.#startLimit),
       ...(session === undefined ? {} : { session }),
       onChange: () => this.options.onChange?.(),
       canOverlap: server.remote || server.http?.port === undefined,

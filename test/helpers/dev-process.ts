@@ -34,12 +34,19 @@ export interface DevProcess {
 export function startDevProcess(
   cwd: string,
   args: readonly string[] = [],
-  options: { detached?: boolean } = {},
+  options: { detached?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): DevProcess {
   const child = spawn(process.execPath, [BIN, 'dev', ...args], {
     cwd,
     detached: options.detached ?? false,
-    env: { ...process.env, PATH: testPath(), NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' },
+    env: {
+      ...process.env,
+      PATH: testPath(),
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      CI: 'true',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -147,6 +147,23 @@ describe('followLogs', () => {
     expect(none).toEqual([]);
   });
 
+  it('follows a line appended to an idle store, woken by the change in the folder', async () => {
+    const dir = await storeWith([event(0)]);
+    const stop = new AbortController();
+    const idle = idleCounter();
+    // No fallback polling: only the folder's watch (or its once-a-second check) wakes it.
+    const { got, done } = collect(
+      followLogs({ dir, signal: stop.signal, pollMs: 600_000, ...idle }),
+      2,
+      stop,
+    );
+    await until('the follower to wait', () => got.length === 1 && idle.count() >= 1, {
+      everyMs: 5,
+    });
+    await appendFile(join(dir, LIVE), `${JSON.stringify(event(1))}\n`);
+    expect(numbers(await done)).toEqual([0, 1]);
+  });
+
   it('waits for the newline of a line being written before yielding it', async () => {
     const dir = await storeWith([]);
     const stop = new AbortController();
