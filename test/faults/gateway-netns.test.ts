@@ -13,7 +13,7 @@
  *
  * Needs root and iproute2 (CI runs as root, and .ci/run installs iproute2); skipped otherwise.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,14 +28,14 @@ import {
   tally,
   text,
 } from '../helpers/lb-cluster.js';
-import { processGroupAlive, waitForExit } from '../helpers/processes.js';
 import {
   type RemoteGatewayProcess,
   getJson,
+  startLbServer,
   startRemoteGateway,
+  stopLbServers,
 } from '../helpers/remote-gateway.js';
 import { until } from '../helpers/until.js';
-import { fixture } from '../helpers/workspace.js';
 
 function hasIp(): boolean {
   try {
@@ -79,7 +79,6 @@ function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-const servers: ChildProcess[] = [];
 let gateway: RemoteGatewayProcess | undefined;
 let session: GatewaySession | undefined;
 let dir = '';
@@ -143,34 +142,14 @@ async function removeNetwork(): Promise<void> {
   await rm(`/etc/netns/${ns.gw}`, { recursive: true, force: true });
 }
 
-/** The lb fixture on HOST=0.0.0.0:8080 in `host`'s namespace, resolved once it listens. */
-async function startServer(host: 'h1' | 'h2'): Promise<ChildProcess> {
-  const child = spawn(
+/** The lb fixture on 0.0.0.0:8080 in `host`'s namespace, resolved once it listens. */
+const startServer = (host: 'h1' | 'h2'): Promise<ChildProcess> =>
+  startLbServer({ LB_HOST: '0.0.0.0', PORT: String(PORT), ALLOWED_HOSTS: SERVICE }, [
     'ip',
-    ['netns', 'exec', ns[host], process.execPath, fixture('lb'), '--http'],
-    {
-      detached: true,
-      env: {
-        ...process.env,
-        LB_HOST: '0.0.0.0',
-        PORT: String(PORT),
-        ALLOWED_HOSTS: SERVICE,
-        FIXTURE_VERSION: host,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  servers.push(child);
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      if (stderr.includes('ready on')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`lb on ${host} exited (${code}): ${stderr}`)));
-  });
-  return child;
-}
+    'netns',
+    'exec',
+    ns[host],
+  ]);
 
 beforeAll(async () => {
   if (skipReason !== undefined) return;
@@ -182,12 +161,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await session?.close().catch(() => undefined);
   await gateway?.stop();
-  for (const child of servers) {
-    const pid = child.pid ?? -1;
-    if (!processGroupAlive(pid)) continue;
-    process.kill(-pid, 'SIGTERM');
-    if (!(await waitForExit(pid, 10_000))) process.kill(-pid, 'SIGKILL');
-  }
+  await stopLbServers();
   if (skipReason === undefined) await removeNetwork();
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 }, 60_000);

@@ -5,6 +5,7 @@ import type { LogEvent } from '../../src/logs/event.js';
 import { BIN, testPath } from './cli.js';
 import { processGroupAlive, waitForExit } from './processes.js';
 import { until } from './until.js';
+import { fixture } from './workspace.js';
 
 export interface RemoteGatewayProcess {
   child: ChildProcess;
@@ -104,4 +105,46 @@ export async function getJson(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const lbServers: ChildProcess[] = [];
+
+/**
+ * The lb fixture over Streamable HTTP (its tools answer with its pid) in a process group of its
+ * own, bound to LB_HOST:PORT of `env`; `prefix` runs it through `ip netns exec <ns>`. Resolves
+ * once it listens; stopLbServers() stops every one started.
+ */
+export async function startLbServer(
+  env: Record<string, string>,
+  prefix: readonly string[] = [],
+): Promise<ChildProcess> {
+  const command = [...prefix, process.execPath, fixture('lb'), '--http'];
+  const child = spawn(command[0] as string, command.slice(1), {
+    detached: true,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  lbServers.push(child);
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes('ready on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`lb fixture exited (${code}): ${stderr}`)));
+  });
+  return child;
+}
+
+/** Stops `child` (SIGTERM to its group, SIGKILL after 10 s) and waits until it is gone. */
+export async function stopLbServer(child: ChildProcess): Promise<void> {
+  const pid = child.pid ?? -1;
+  if (!processGroupAlive(pid)) return;
+  process.kill(-pid, 'SIGTERM');
+  if (!(await waitForExit(pid, 10_000))) process.kill(-pid, 'SIGKILL');
+  await until('the lb fixture to end', () => !processGroupAlive(pid), { timeoutMs: 10_000 });
+}
+
+export async function stopLbServers(): Promise<void> {
+  for (const child of lbServers.splice(0)) await stopLbServer(child);
 }

@@ -147,7 +147,7 @@ function problem(
 ): McpxError {
   const field = path === undefined || path.length === 0 ? '' : ` ${dotted(path)}:`;
   return new McpxError(`${file}:${at.line}:${at.column}:${field} ${message}.`, {
-    hint: 'each server is {"url": "http://<host>:<port>/mcp", "discovery"?: "dns" | "none", "prefix"?, "headers"?, "health"?} or {"urls": [...], ...} under "servers"',
+    hint: 'each server is {"url": "http://<host>:<port>/mcp", "discovery"?: "dns" | "none", "prefix"?, "headers"?, "health"?, "startTimeout"?} or {"urls": [...], ...} under "servers"',
   });
 }
 
