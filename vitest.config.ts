@@ -25,6 +25,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
+          // A hang guard, not a time limit: a test that runs the CLI several times took over 20 s
+          // on a CI machine shared with other work (load average near 100 on 2 cores).
+          testTimeout: 60_000,
           include: ['test/**/*.test.ts', 'templates/servers/*/test/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'examples/**', UNIT],
         },

@@ -38,6 +38,11 @@ export interface ForwardDeps {
   track(upstream: Upstream, session: DownstreamSession, call: CallContext): () => void;
   /** Aborted when the instance ends: its calls fail at once, not at a timeout. */
   lost(upstream: Upstream): AbortSignal;
+  /**
+   * The connection to this instance failed under a call (a reset socket, a broken pipe): it takes
+   * no new calls until it answers again, as its process may be dying before its exit is known.
+   */
+  suspect(upstream: Upstream): void;
   record(call: CallRecord): void;
 }
 
@@ -119,6 +124,7 @@ export async function forward(
         record('error', errorText(error));
         throw passOn(error);
       }
+      deps.suspect(upstream);
       const why = `${replicaLabel(server, replica.replica, 2)} ended while the call was in flight (${lostReason(instance, error)})`;
       // Once: a second replica ending under the same call says something is wrong with the call.
       if (options.retryable && tried.size === 1) {

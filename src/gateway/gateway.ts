@@ -39,6 +39,12 @@ export interface GatewayOptions {
 /** How many instances of one server isolation "session" may run at once (one per client session). */
 export const MAX_SESSION_INSTANCES = 32;
 
+/** How long a call waits when every ready instance of its server is suspect (see #suspect). */
+const SUSPECT_WAIT_MS = 5000;
+/** The bound of each ping of a suspect instance, and the pause between pings. */
+const SUSPECT_PING_MS = 5000;
+const SUSPECT_RETRY_MS = 250;
+
 const KINDS = ['tools', 'prompts', 'resources'] as const;
 
 /**
@@ -55,6 +61,8 @@ export class Gateway implements GatewayCore {
   /** Calls in flight per instance, per session: where that instance's requests for a client go. */
   readonly #inFlight = new Map<Upstream, Map<DownstreamSession, Set<CallContext>>>();
   readonly #lost = new Map<Upstream, AbortController>();
+  /** Instances whose connection failed under a call, each until its probe ends (see #suspect). */
+  readonly #suspects = new Map<Upstream, Promise<void>>();
   readonly #subscriptions: Subscriptions;
   readonly #saidLeftOut = new Set<string>();
   #dirty = false;
@@ -175,6 +183,7 @@ export class Gateway implements GatewayCore {
         pick: (s, name, exclude) => this.#pick(s, name, exclude),
         track: (upstream, s, c) => this.#track(upstream, s, c),
         lost: (upstream) => this.#lostSignal(upstream),
+        suspect: (upstream) => this.#suspect(upstream),
         record: (record) => this.#record(record),
       },
       session,
@@ -199,9 +208,21 @@ export class Gateway implements GatewayCore {
       );
       return ready ?? { unavailable: this.#whyDown(server, [replica]) };
     }
-    const ready = readyReplicas(this.options.cluster, server).filter(
+    let ready = readyReplicas(this.options.cluster, server).filter(
       (r) => !exclude.has(r.replica),
     );
+    const trusted = ready.filter((r) => !this.#suspects.has(r.upstream));
+    if (trusted.length === 0 && ready.length > 0) {
+      // Every candidate's connection just failed: wait (bounded) for one to answer again or for
+      // the supervisor to replace it, rather than send the call where the last one broke.
+      await Promise.race([
+        ...ready.map((r) => this.#suspects.get(r.upstream)),
+        new Promise<void>((resolve) => this.#clock.setTimeout(resolve, SUSPECT_WAIT_MS)),
+      ]);
+      ready = readyReplicas(this.options.cluster, server).filter(
+        (r) => !exclude.has(r.replica) && !this.#suspects.has(r.upstream),
+      );
+    } else ready = trusted;
     const picked =
       this.options.balance === 'round-robin'
         ? this.#roundRobin.pick(server, ready)
@@ -271,6 +292,37 @@ export class Gateway implements GatewayCore {
         this.#lost.delete(upstream);
       }
     };
+  }
+
+  /**
+   * Keeps `upstream` out of rotation until a ping answers, or until it is no longer a ready
+   * replica's instance (it exited, or a reload replaced it): the supervisor's health check would
+   * see the same, but only after calls kept failing on it for an interval.
+   */
+  #suspect(upstream: Upstream): void {
+    if (this.#suspects.has(upstream)) return;
+    const serving = (): boolean =>
+      this.options.cluster.replicas.some(
+        (r) => r.state === 'ready' && r.current?.upstream === upstream,
+      );
+    const probe = async (): Promise<void> => {
+      while (serving()) {
+        try {
+          await upstream.client.ping({ timeout: SUSPECT_PING_MS });
+          return;
+        } catch {
+          await new Promise<void>((resolve) =>
+            this.#clock.setTimeout(resolve, SUSPECT_RETRY_MS),
+          );
+        }
+      }
+    };
+    this.#suspects.set(
+      upstream,
+      probe().finally(() => {
+        this.#suspects.delete(upstream);
+      }),
+    );
   }
 
   #lostSignal(upstream: Upstream): AbortSignal {
