@@ -32,6 +32,8 @@ export interface GatewayOptions {
   /** The gateway's own events (forwarded calls, names left out): server "gateway" in the logs. */
   onEvent: (event: Omit<LogEvent, 'time' | 'server' | 'replica'>) => void;
   balance?: Balance;
+  /** Whose servers these are, for messages: `mcpx dev` (the default, with `mcpx logs`) or `mcpx gateway`. */
+  runner?: 'mcpx dev' | 'mcpx gateway';
   clock?: Clock;
   random?: () => number;
 }
@@ -208,9 +210,7 @@ export class Gateway implements GatewayCore {
       );
       return ready ?? { unavailable: this.#whyDown(server, [replica]) };
     }
-    let ready = readyReplicas(this.options.cluster, server).filter(
-      (r) => !exclude.has(r.replica),
-    );
+    let ready = readyReplicas(this.options.cluster, server).filter((r) => !exclude.has(r.replica));
     const trusted = ready.filter((r) => !this.#suspects.has(r.upstream));
     if (trusted.length === 0 && ready.length > 0) {
       // Every candidate's connection just failed: wait (bounded) for one to answer again or for
@@ -236,13 +236,18 @@ export class Gateway implements GatewayCore {
 
   /** "text-kit has no ready instance (crashed: exited with code 1 ...)", for the caller. */
   #whyDown(server: string, replicas: readonly Replica[]): string {
-    if (replicas.length === 0) return `${server} is not running in this mcpx dev`;
+    const runner = this.options.runner ?? 'mcpx dev';
+    if (replicas.length === 0) return `${server} is not running in this ${runner}`;
     const states = replicas.map((r) => {
       const s = r.snapshot();
       const label = replicaLabel(server, r.replica, replicas.length);
       return `${label}: ${s.state}${s.lastError === undefined ? '' : ` (${s.lastError})`}`;
     });
-    return `${server} has no ready instance to take the call: ${states.join('; ')}. \`mcpx logs -s ${server}\` shows its output`;
+    const more =
+      runner === 'mcpx dev'
+        ? `\`mcpx logs -s ${server}\` shows its output`
+        : 'the log of mcpx gateway says more';
+    return `${server} has no ready instance to take the call: ${states.join('; ')}. ${more}`;
   }
 
   async #isolated(
@@ -311,9 +316,7 @@ export class Gateway implements GatewayCore {
           await upstream.client.ping({ timeout: SUSPECT_PING_MS });
           return;
         } catch {
-          await new Promise<void>((resolve) =>
-            this.#clock.setTimeout(resolve, SUSPECT_RETRY_MS),
-          );
+          await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, SUSPECT_RETRY_MS));
         }
       }
     };

@@ -76,6 +76,7 @@ export async function startRemoteGateway(
   });
   const core = new Gateway({
     cluster,
+    runner: 'mcpx gateway',
     clientPrefix: workspace?.gateway.clientPrefix ?? DEFAULT_GATEWAY.clientPrefix,
     onEvent: (e) =>
       options.onEvent({ time: new Date().toISOString(), server: GATEWAY, replica: 0, ...e }),

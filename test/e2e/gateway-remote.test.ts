@@ -161,6 +161,9 @@ describe('mcpx gateway over servers by URL', () => {
     if (down.kind === 'result') {
       expect(down.result.isError).toBe(true);
       expect(text(down.result)).toContain('solo has no ready instance');
+      // No `mcpx logs` here: the gateway's own log is where the rest is.
+      expect(text(down.result)).toContain('the log of mcpx gateway says more');
+      expect(text(down.result)).not.toContain('mcpx logs');
     }
 
     // It comes back on its port: listed again, and it answers.
