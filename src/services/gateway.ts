@@ -87,6 +87,7 @@ export async function startRemoteGateway(
     port: options.port ?? workspace?.gateway.port ?? DEFAULT_GATEWAY.port,
     token: token?.value,
     tokenFile: token?.where ?? '',
+    runner: 'mcpx gateway',
     clock: systemClock,
     readiness: () => readinessOf(cluster.replicas),
   });

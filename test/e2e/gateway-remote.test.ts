@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -118,6 +119,9 @@ describe('mcpx gateway over servers by URL', () => {
       body: '{}',
     });
     expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      `it is in ${join(dir, '.mcpx', 'gateway-token')} (or run mcpx gateway with --no-auth)`,
+    );
 
     session = await connectGateway({ url: `${base}/mcp`, token });
     const client = session.client;
@@ -186,6 +190,28 @@ describe('mcpx gateway over servers by URL', () => {
     expect(gateway.other, 'stdout lines that are not JSON, and stderr').toEqual([]);
     expect(gateway.events.at(-1)?.msg).toBe('gateway stopped');
   }, 120_000);
+
+  it('refuses a port in use with exit 2, naming its own --port', async () => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, 'members.json'),
+      '{"servers": {"docs": {"url": "http://127.0.0.1:1/mcp"}}}',
+    );
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const result = await mcpx(
+        ['gateway', '--members', join(dir, 'members.json'), '--no-auth', '--port', String(port)],
+        { cwd: dir },
+      );
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use`);
+      expect(result.stderr).toContain('`mcpx gateway --port <port>`');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
 
   it.each([
     [
