@@ -4,6 +4,7 @@
  * can add and remove addresses as Kubernetes would.
  */
 import type { ChildProcess } from 'node:child_process';
+import { type Socket, createServer } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RemoteCluster } from '../../src/gateway/remote/cluster.js';
 import { parseMembers } from '../../src/gateway/remote/members-file.js';
@@ -97,6 +98,55 @@ describe('DNS discovery (RemoteCluster)', () => {
     await until('a replica again', () => ready().length === 1, { timeoutMs: 20_000 });
     expect(c.replicas[0]?.replica).toBe(2);
   }, 90_000);
+
+  it('follows the addresses on time while a replica is still trying to connect', async () => {
+    const port = await freePort();
+    await lbOn('127.0.0.1', port);
+    // 127.0.0.3 takes connections and never answers: its replica's start lasts its startTimeout.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket.resume()));
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.3', resolve));
+    try {
+      const members = parseMembers(
+        'members.json',
+        JSON.stringify({
+          servers: {
+            lb: { url: `http://lb-svc:${port}/mcp`, discovery: 'dns', startTimeout: 15_000 },
+          },
+        }),
+      );
+      let answer = ['127.0.0.1'];
+      const events: LogEvent[] = [];
+      cluster = new RemoteCluster({
+        members,
+        onEvent: (event) => void events.push(event),
+        onChange: () => undefined,
+        resolve: async () => answer,
+        dnsRefreshMs: 100,
+      });
+      const c = cluster;
+      await c.start();
+      answer = ['127.0.0.1', '127.0.0.3'];
+      await until('a replica for 127.0.0.3', () => c.replicas.length === 2);
+      const added = performance.now();
+      answer = ['127.0.0.1'];
+      await until('the replica of 127.0.0.3 to leave', () => c.replicas.length === 1, {
+        timeoutMs: 20_000,
+      });
+      // Well before its start could have ended (15 s): the lookups did not wait for it.
+      expect(performance.now() - added).toBeLessThan(8000);
+      expect(c.replicas[0]?.state).toBe('ready');
+      await c.stop();
+      cluster = undefined;
+      // Its connection ended with it (a start that timed out leaves no socket behind).
+      await until('the silent server to see its connection closed', () =>
+        [...sockets].every((socket) => socket.readableEnded || socket.destroyed),
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 60_000);
 });
 
 /** The URL a replica connected to, from its "connecting to" event. */

@@ -46,8 +46,10 @@ export class RemoteCluster implements GatewayCluster {
   readonly #members: readonly RemoteMember[];
   /** Per DNS member: its replicas by address, and the next replica number. */
   readonly #byAddress = new Map<string, { replicas: Map<string, Replica>; next: number }>();
-  /** The last lookup failure said per member, so that an outage is said once. */
-  readonly #lookupFailure = new Map<string, string>();
+  /** The last lookup problem said per member, so that an outage is said once. */
+  readonly #said = new Map<string, string>();
+  /** Starts and stops of replicas that periodic lookups began. */
+  readonly #pending = new Set<Promise<void>>();
   readonly #clock: Clock;
   readonly #resolve: Resolve;
   #timer: unknown;
@@ -72,7 +74,8 @@ export class RemoteCluster implements GatewayCluster {
         this.#byAddress.set(member.config.name, { replicas: new Map(), next: 0 });
       }
     }
-    started.push(this.#refresh());
+    // The first lookup's replicas are waited for too: the summary after start counts them.
+    started.push(...(await this.#refresh()));
     await Promise.all(started);
     this.#schedule();
   }
@@ -80,15 +83,28 @@ export class RemoteCluster implements GatewayCluster {
   #schedule(): void {
     if (this.#stopped || !this.#members.some((m) => m.source.kind === 'dns')) return;
     this.#timer = this.#clock.setTimeout(() => {
-      this.#refreshing = this.#refresh().finally(() => {
-        this.#refreshing = undefined;
-        this.#schedule();
-      });
+      // Not waiting for the replicas it starts or stops (a start may take startTimeout): the
+      // next lookup comes on time. stop() waits for them.
+      this.#refreshing = this.#refresh()
+        .then((work) => {
+          for (const promise of work) {
+            this.#pending.add(promise);
+            void promise.finally(() => this.#pending.delete(promise));
+          }
+        })
+        .finally(() => {
+          this.#refreshing = undefined;
+          this.#schedule();
+        });
     }, this.options.dnsRefreshMs ?? DNS_REFRESH_MS);
   }
 
-  /** Resolves every DNS member; new addresses get a replica, gone ones have theirs stopped. */
-  async #refresh(): Promise<void> {
+  /**
+   * Resolves every DNS member; new addresses get a replica, gone ones have theirs stopped. Returns
+   * those starts and stops, under way.
+   */
+  async #refresh(): Promise<Promise<void>[]> {
+    const work: Promise<void>[] = [];
     await Promise.all(
       this.#members.map(async (member) => {
         if (member.source.kind !== 'dns') return;
@@ -99,28 +115,28 @@ export class RemoteCluster implements GatewayCluster {
         let addresses: string[];
         try {
           addresses = [...new Set(await this.#resolve(host))];
-          this.#lookupFailure.delete(name);
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           // No such name: no pod is ready behind a headless Service. Anything else (the DNS
           // server did not answer) says nothing about the replicas, which keep their health checks.
           if (code !== 'ENOTFOUND' && code !== 'ENODATA') {
             const why = `resolving ${host} failed (${code ?? String(error)}); keeping the replicas found before`;
-            if (this.#lookupFailure.get(name) !== why) await this.#emit(name, 0, 'warning', why);
-            this.#lookupFailure.set(name, why);
+            await this.#sayOnce(name, why);
             return;
           }
           addresses = [];
         }
         if (this.#stopped) return;
-        const starts: Promise<void>[] = [];
+        if (addresses.length === 0)
+          await this.#sayOnce(name, `${host} resolves to no address: ${name} has no replica`);
+        else this.#said.delete(name);
         for (const address of addresses) {
           if (known.replicas.has(address)) continue;
           const n = known.next++;
           const replica = this.#add(member, n, member.source.url, address);
           known.replicas.set(address, replica);
           await this.#emit(name, n, 'info', `${host} resolves to ${address}: replica ${n}`);
-          starts.push(replica.start());
+          work.push(replica.start());
         }
         for (const [address, replica] of known.replicas) {
           if (addresses.includes(address)) continue;
@@ -132,18 +148,18 @@ export class RemoteCluster implements GatewayCluster {
             `${host} no longer resolves to ${address}: replica ${replica.replica} leaves`,
           );
           this.#remove(replica);
-          starts.push(replica.stop());
+          work.push(replica.stop());
         }
-        if (addresses.length === 0 && known.replicas.size === 0 && starts.length > 0)
-          await this.#emit(
-            name,
-            0,
-            'warning',
-            `${host} resolves to no address: ${name} has no replica`,
-          );
-        await Promise.all(starts);
       }),
     );
+    return work;
+  }
+
+  /** A warning about a member's lookup, said once until something else happens to it. */
+  async #sayOnce(name: string, why: string): Promise<void> {
+    if (this.#said.get(name) === why) return;
+    this.#said.set(name, why);
+    await this.#emit(name, 0, 'warning', why);
   }
 
   #add(member: RemoteMember, n: number, url: string, address: string | undefined): Replica {
@@ -207,7 +223,7 @@ export class RemoteCluster implements GatewayCluster {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     await this.#refreshing;
-    await Promise.all(this.replicas.map((replica) => replica.stop()));
+    await Promise.all([...this.replicas.map((replica) => replica.stop()), ...this.#pending]);
   }
 }
 
