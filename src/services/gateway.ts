@@ -10,7 +10,6 @@ import { gatewayToken, gatewayTokenFile, isStrongToken } from '../gateway/token.
 import { GATEWAY, type LogEvent } from '../logs/event.js';
 import { DEFAULT_GATEWAY, hostProblem, isLoopbackHost } from '../manifest/gateway.js';
 import { type Workspace, loadWorkspace } from '../manifest/load.js';
-import type { ReplicaPolicies } from '../supervisor/replica-deps.js';
 
 /** The environment variable holding the token (a Kubernetes Secret), before .mcpx/gateway-token. */
 export const TOKEN_ENV = 'MCPX_GATEWAY_TOKEN';
@@ -29,9 +28,6 @@ export interface RemoteGatewayOptions {
   /** Aborting stops the gateway, also while it starts. */
   signal: AbortSignal;
   env?: NodeJS.ProcessEnv;
-  /** Tests: shorter backoff, faster DNS refresh. */
-  policies?: Partial<Omit<ReplicaPolicies, 'health'>>;
-  dnsRefreshMs?: number;
 }
 
 export interface RunningRemoteGateway {
@@ -71,8 +67,6 @@ export async function startRemoteGateway(
     // Replicas come only with start(), below, once the core exists.
     onChange: () => core.changed(),
     parentEnv: env,
-    ...(options.policies === undefined ? {} : { policies: options.policies }),
-    ...(options.dnsRefreshMs === undefined ? {} : { dnsRefreshMs: options.dnsRefreshMs }),
   });
   const core = new Gateway({
     cluster,
@@ -165,6 +159,18 @@ async function membersOf(
           hint: 'give --members <file>, or add {"url": "http://<host>:<port>/mcp"} entries to mcpx.json (mcpx dev runs the others)',
         },
       );
+  }
+  const prefixes = new Map<string, string>();
+  for (const { config } of members) {
+    const owner = prefixes.get(config.prefix);
+    if (owner !== undefined)
+      throw new McpxError(
+        `Servers "${owner}" and "${config.name}" both have the gateway prefix "${config.prefix}" (one from the members file, one from mcpx.json).`,
+        {
+          hint: 'give one of them another prefix ("prefix" in the members file, "gateway": {"prefix": ...} in mcpx.json)',
+        },
+      );
+    prefixes.set(config.prefix, config.name);
   }
   return members;
 }

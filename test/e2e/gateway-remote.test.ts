@@ -213,6 +213,27 @@ describe('mcpx gateway over servers by URL', () => {
     }
   });
 
+  it('refuses a prefix that the members file and mcpx.json both use, with exit 2', async () => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, 'members.json'),
+      '{"servers": {"docs": {"url": "http://127.0.0.1:1/mcp", "prefix": "kb"}}}',
+    );
+    await writeFile(
+      join(dir, 'mcpx.json'),
+      JSON.stringify({
+        mcpServers: { wiki: { url: 'http://127.0.0.1:2/mcp', gateway: { prefix: 'kb' } } },
+      }),
+    );
+    const result = await mcpx(
+      ['gateway', '--members', join(dir, 'members.json'), '--dir', dir, '--port', '0'],
+      { cwd: dir },
+    );
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr).toContain('Servers "docs" and "wiki" both have the gateway prefix "kb"');
+    expect(result.stdout).toBe('');
+  });
+
   it.each([
     [
       'a members file with a bad field',
