@@ -32,6 +32,8 @@ export interface GatewayOptions {
   /** The gateway's own events (forwarded calls, names left out): server "gateway" in the logs. */
   onEvent: (event: Omit<LogEvent, 'time' | 'server' | 'replica'>) => void;
   balance?: Balance;
+  /** Whose servers these are, for messages: `mcpx dev` (the default, with `mcpx logs`) or `mcpx gateway`. */
+  runner?: 'mcpx dev' | 'mcpx gateway';
   clock?: Clock;
   random?: () => number;
 }
@@ -234,13 +236,18 @@ export class Gateway implements GatewayCore {
 
   /** "text-kit has no ready instance (crashed: exited with code 1 ...)", for the caller. */
   #whyDown(server: string, replicas: readonly Replica[]): string {
-    if (replicas.length === 0) return `${server} is not running in this mcpx dev`;
+    const runner = this.options.runner ?? 'mcpx dev';
+    if (replicas.length === 0) return `${server} is not running in this ${runner}`;
     const states = replicas.map((r) => {
       const s = r.snapshot();
       const label = replicaLabel(server, r.replica, replicas.length);
       return `${label}: ${s.state}${s.lastError === undefined ? '' : ` (${s.lastError})`}`;
     });
-    return `${server} has no ready instance to take the call: ${states.join('; ')}. \`mcpx logs -s ${server}\` shows its output`;
+    const more =
+      runner === 'mcpx dev'
+        ? `\`mcpx logs -s ${server}\` shows its output`
+        : 'the log of mcpx gateway says more';
+    return `${server} has no ready instance to take the call: ${states.join('; ')}. ${more}`;
   }
 
   async #isolated(

@@ -29,6 +29,8 @@ export interface GatewayServerOptions {
   token: string | undefined;
   /** Where the token is, for the 401's message. */
   tokenFile: string;
+  /** Which command serves, for messages (default `mcpx dev`). */
+  runner?: 'mcpx dev' | 'mcpx gateway';
   clock: Clock;
   /** Per server: its state, and how many of its replicas are ready; for /readyz. */
   readiness: () => Record<string, { ready: number; replicas: number; states: string[] }>;
@@ -79,7 +81,10 @@ export class GatewayServer {
             ? new McpxError(
                 `The gateway cannot listen on ${options.host}:${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}.`,
                 {
-                  hint: `stop what uses it, or pick another port: \`mcpx dev --gateway-port <port>\` or "gateway": {"port": ...} in mcpx.json (or --no-gateway)`,
+                  hint:
+                    options.runner === 'mcpx gateway'
+                      ? 'stop what uses it, or pick another port: `mcpx gateway --port <port>`'
+                      : `stop what uses it, or pick another port: \`mcpx dev --gateway-port <port>\` or "gateway": {"port": ...} in mcpx.json (or --no-gateway)`,
                 },
               )
             : error,
@@ -137,7 +142,7 @@ export class GatewayServer {
         401,
         rpcError(
           -32001,
-          `Unauthorized: send the gateway's token as "Authorization: Bearer <token>"; it is in ${this.options.tokenFile} (or run mcpx dev with --no-auth)`,
+          `Unauthorized: send the gateway's token as "Authorization: Bearer <token>"; it is in ${this.options.tokenFile} (or run ${this.options.runner ?? 'mcpx dev'} with --no-auth)`,
         ),
         {
           'www-authenticate': 'Bearer realm="mcpx"',

@@ -3,6 +3,7 @@ import { McpxError } from '../errors.js';
 import { CLUSTER, GATEWAY, type LogEvent } from '../logs/event.js';
 import { isLoopbackHost } from '../manifest/gateway.js';
 import type { Workspace } from '../manifest/load.js';
+import type { Replica } from '../supervisor/replica.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { ALL_SERVERS } from './downstream.js';
 import { Gateway } from './gateway.js';
@@ -55,19 +56,24 @@ export async function startGateway(
     token,
     tokenFile: gatewayTokenFile(workspace.root),
     clock: systemClock,
-    readiness: () => {
-      const servers: Record<string, { ready: number; replicas: number; states: string[] }> = {};
-      for (const replica of supervisor.replicas) {
-        if (replica.session !== undefined) continue;
-        const entry = (servers[replica.server] ??= { ready: 0, replicas: 0, states: [] });
-        entry.replicas++;
-        if (replica.state === 'ready') entry.ready++;
-        entry.states.push(replica.state);
-      }
-      return servers;
-    },
+    readiness: () => readinessOf(supervisor.replicas),
   });
   return { core, http, auth };
+}
+
+/** Per server, for /readyz: how many of its shared replicas are ready, and each one's state. */
+export function readinessOf(
+  replicas: readonly Replica[],
+): Record<string, { ready: number; replicas: number; states: string[] }> {
+  const servers: Record<string, { ready: number; replicas: number; states: string[] }> = {};
+  for (const replica of replicas) {
+    if (replica.session !== undefined) continue;
+    const entry = (servers[replica.server] ??= { ready: 0, replicas: 0, states: [] });
+    entry.replicas++;
+    if (replica.state === 'ready') entry.ready++;
+    entry.states.push(replica.state);
+  }
+  return servers;
 }
 
 /** `gateway http://127.0.0.1:7330/mcp — 12 tools, 6 resources, 4 prompts from 3 servers`. */

@@ -22,6 +22,11 @@ export interface GatewayToken {
 /** 32 random bytes are 43 base64url characters; a token written by hand must be as strong. */
 const TOKEN = /^[A-Za-z0-9_-]{43,512}$/;
 
+/** Whether `token` (MCPX_GATEWAY_TOKEN, a Kubernetes Secret) is as strong as a token mcpx makes. */
+export function isStrongToken(token: string): boolean {
+  return TOKEN.test(token);
+}
+
 /**
  * The workspace's gateway token, created on first use. Two `mcpx dev` racing to create it end
  * with the same token: the file appears complete or not at all (a hard link of a finished
