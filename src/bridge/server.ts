@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { McpxError } from '../errors.js';
-import { sendJson } from '../gateway/http-transport.js';
+import { INVALID, readJson, sendJson } from '../gateway/http-transport.js';
 import type { Launch } from '../server/process.js';
 import { type BridgeHttpOptions, hostAllowed, originAllowed } from './options.js';
 import { ReadinessCheck } from './readiness.js';
@@ -26,9 +26,6 @@ export interface BridgeServerOptions extends BridgeHttpOptions {
   /** How long /readyz waits for a fresh child's initialize and ping. */
   readyTimeoutMs?: number;
 }
-
-/** A request body larger than this is refused (413), as the SDK's own transport does. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
  * `mcpx bridge`: a stdio MCP server served as Streamable HTTP at `/mcp`, with `/healthz` (the
@@ -188,27 +185,6 @@ export class BridgeServer {
       this.#readiness.close(),
     ]);
     await closed;
-  }
-}
-
-const INVALID = Symbol('invalid body');
-
-async function readJson(request: IncomingMessage, response: ServerResponse): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      sendJson(response, 413, rpcError(-32000, 'Request body too large'));
-      return INVALID;
-    }
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    sendJson(response, 400, rpcError(-32700, 'Parse error: the body is not JSON'));
-    return INVALID;
   }
 }
 

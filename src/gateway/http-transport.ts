@@ -253,3 +253,41 @@ export function sendJson(
     .writeHead(status, { 'content-type': 'application/json', ...headers })
     .end(JSON.stringify(body));
 }
+
+/** The most a JSON-RPC body may weigh (a gateway, a bridge): larger ones get 413. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** What readJson returns once it has answered a bad body itself. */
+export const INVALID = Symbol('invalid body');
+
+/** The JSON body of `request`, or INVALID after answering 413 (too large) or 400 (not JSON). */
+export async function readJson(
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      sendJson(response, 413, {
+        jsonrpc: '2.0',
+        error: { code: -32600, message: `Request body over ${MAX_BODY_BYTES} bytes` },
+        id: null,
+      });
+      request.resume();
+      return INVALID;
+    }
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    sendJson(response, 400, {
+      jsonrpc: '2.0',
+      error: { code: -32700, message: 'Parse error: the body is not JSON' },
+      id: null,
+    });
+    return INVALID;
+  }
+}

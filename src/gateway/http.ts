@@ -7,11 +7,10 @@ import { isLoopbackHost } from '../manifest/gateway.js';
 import { ALL_SERVERS, type DownstreamSession, type View, httpSession } from './downstream.js';
 import type { Gateway } from './gateway.js';
 import { serveSession } from './handlers.js';
-import { type GatewayHttpTransport, sendJson } from './http-transport.js';
+import { type GatewayHttpTransport, INVALID, readJson, sendJson } from './http-transport.js';
 import { LegacySse } from './legacy-sse.js';
 
 /** A request body larger than this is refused (413): what the SDK's own transport allows. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Sessions kept at once; past it, the one idle longest is ended (its client re-initializes on 404). */
 export const MAX_SESSIONS = 1000;
 /**
@@ -322,29 +321,6 @@ function instructions(view: View): string {
   return view.prefixed
     ? 'mcpx gateway: the tools and prompts of several MCP servers, named <server>__<name>. Lists follow the servers as they reload; clients that ignore list_changed must list again.'
     : `mcpx gateway: the MCP server ${view.servers?.[0] ?? ''}, with its own names.`;
-}
-
-const INVALID = Symbol('invalid body');
-
-/** The JSON body, or INVALID after answering 413/400 itself. */
-async function readJson(request: IncomingMessage, response: ServerResponse): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      sendJson(response, 413, rpcError(-32600, `Request body over ${MAX_BODY_BYTES} bytes`));
-      request.resume();
-      return INVALID;
-    }
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    sendJson(response, 400, rpcError(-32700, 'Parse error: the body is not JSON'));
-    return INVALID;
-  }
 }
 
 function rpcError(code: number, message: string): unknown {
