@@ -23,7 +23,7 @@ async function init(githubK8s: boolean): Promise<string> {
 const WORKFLOW = '.github/workflows/mcpx-k8s.yml';
 
 describe('mcpx init --github-k8s', () => {
-  it('writes the kind workflow: render, dry-run on the server, apply, wait, MCP over port-forward', async () => {
+  it('writes the kind workflow: render, dry-run on the server, apply, wait, mcpx smoke over port-forward', async () => {
     const ws = await init(true);
     const workflow = parse(await readFile(join(ws, WORKFLOW), 'utf8')) as {
       jobs: { kind: { steps: { uses?: string; run?: string }[] } };
@@ -39,11 +39,21 @@ describe('mcpx init --github-k8s', () => {
       (s: { run?: string }) =>
         s.run?.includes('--for=condition=Available deployment --all') === true,
       (s: { run?: string }) =>
-        s.run?.includes('port-forward -n "$NAMESPACE" svc/mcpx-gateway') === true,
+        s.run?.includes('port-forward -n "$NAMESPACE" svc/mcpx-gateway') === true &&
+        s.run.includes('npx mcpx smoke --dir "$RUNNER_TEMP/cluster"'),
     ];
     const at = order.map((test) => steps.findIndex(test));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
+    // The manifest that step smokes: the forwarded gateway as a url server, the token from env.
+    const smoke = steps[at.at(-1)!]!.run!;
+    const manifest = JSON.parse(/<<'JSON'\n([\s\S]*?)\nJSON\n/.exec(smoke)![1]!) as {
+      mcpServers: Record<string, { url: string; headers: Record<string, string> }>;
+    };
+    expect(manifest.mcpServers.cluster).toEqual({
+      url: 'http://127.0.0.1:8080/mcp',
+      headers: { Authorization: 'Bearer ${MCPX_GATEWAY_TOKEN}' },
+    });
   });
 
   it('is not written without the flag', async () => {
