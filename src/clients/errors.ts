@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ExitCode, McpxError } from '../errors.js';
 import { positionAt } from '../manifest/json-text.js';
 
@@ -25,4 +26,14 @@ export function malformedAt(
     hint: 'fix the file (your client could not read it either), or move it away, and run the command again',
     exitCode: ExitCode.usage,
   });
+}
+
+/**
+ * The check after an upsert, for every format: the edit is text surgery, so the entry as the
+ * client would read it back must be the one meant; anything else is a bug in mcpx, never written.
+ */
+export function assertWritten(file: string, name: string, written: unknown, entry: unknown): void {
+  if (!isDeepStrictEqual(written, entry)) {
+    throw new Error(`editing ${file} did not produce the entry "${name}" it was meant to`);
+  }
 }

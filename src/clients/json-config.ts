@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import {
   type Node,
   type ParseError,
@@ -8,7 +7,7 @@ import {
   printParseErrorCode,
 } from 'jsonc-parser';
 import { PARSE_ERROR_TEXT, editJsonText } from '../manifest/json-text.js';
-import { malformedConfig } from './errors.js';
+import { assertWritten, malformedConfig } from './errors.js';
 import type { ClientSpec, Entry } from './table.js';
 
 /**
@@ -38,10 +37,7 @@ export function upsertJsonEntry(
       ? editJsonText(text, [{ path: [client.rootKey], value: { [name]: entry } }])
       : editJsonText(text, [{ path: [client.rootKey, name], value: entry }]);
   const written = valueOf(parseClientJson(next, file, client), [client.rootKey, name]);
-  // The edit is text surgery: a result the client would read differently is a bug, never written.
-  if (!isDeepStrictEqual(written, entry)) {
-    throw new Error(`editing ${file} did not produce the entry "${name}" it was meant to`);
-  }
+  assertWritten(file, name, written, entry);
   return next;
 }
 

@@ -4,10 +4,9 @@
  * so the edit replaces exactly the lines that define the entry; smol-toml writes the new table
  * (its escaping and key quoting are TOML's, not ours).
  */
-import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'smol-toml';
 import { type AST, ParseError, getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
-import { malformedConfig } from './errors.js';
+import { assertWritten, malformedConfig } from './errors.js';
 import type { ClientSpec, Entry } from './table.js';
 
 /**
@@ -98,10 +97,7 @@ export function upsertTomlEntry(
   const written = (getStaticTOMLValue(parseClientToml(next, file)) as Record<string, unknown>)[
     client.rootKey
   ] as Record<string, unknown> | undefined;
-  // Text surgery: a result Codex would read differently is a bug, and is never written.
-  if (!isDeepStrictEqual(written?.[name], entry)) {
-    throw new Error(`editing ${file} did not produce the entry "${name}" it was meant to`);
-  }
+  assertWritten(file, name, written?.[name], entry);
   return next;
 }
 
