@@ -6,8 +6,12 @@
 //                       .mcpx/auth-token)
 //      gateway → HTTP   through the gateway's /mcp (.mcpx/gateway-token) to the same server
 //      gateway → stdio  through the gateway to the same fixture run over stdio (no second HTTP hop)
+//      bare HTTP hop    through bench/lib/bare-proxy.js to the same server: node:http forwarding
+//                       and nothing else (no MCP, sessions, token, routing), answering JSON as the
+//                       gateway does; the floor of any HTTP hop written on Node, on this machine
 //    at 1 and 16 concurrent clients; rounds interleaved, each path first in turn; with the CPU time
-//    mcpx dev spends per call (Linux). Target: gateway p50 within 1.3x of direct at 1 client.
+//    the process in the middle (mcpx dev, or the bare proxy) spends per call (Linux). Target:
+//    gateway p50 within 1.3x of direct at 1 client.
 // 2. Balancing: 3 stdio replicas of the lb fixture, one slowed by its flag file (+SLOW_MS per call),
 //    16 clients calling `work` (WORK_MS each): the share each replica served, calls/s and p95, for
 //    the gateway's least-outstanding (default) and round robin (MCPX_GATEWAY_BALANCE=round-robin),
@@ -117,6 +121,7 @@ const PATHS = {
   direct: 'direct HTTP',
   gateway: 'gateway → HTTP',
   stdio: 'gateway → stdio',
+  floor: 'bare HTTP hop',
 };
 
 async function overhead() {
@@ -128,10 +133,19 @@ async function overhead() {
   });
   const dev = await startDev(ws);
   const http = dev.replicas.find((r) => r.server === 'lb');
+  const proxyPort = await freePort();
+  const proxy = run(process.execPath, [
+    join(REPO, 'bench/lib/bare-proxy.js'),
+    String(proxyPort),
+    String(http.port),
+  ]);
+  await proxy.next(/^ready$/);
+  const direct = { url: `http://127.0.0.1:${http.port}/mcp`, token: dev.serverToken, tool: 'pid' };
   const targets = {
-    direct: { url: `http://127.0.0.1:${http.port}/mcp`, token: dev.serverToken, tool: 'pid' },
-    gateway: { ...dev.gateway, tool: 'lb__pid' },
-    stdio: { ...dev.gateway, tool: 'lbs__pid' },
+    direct,
+    gateway: { ...dev.gateway, tool: 'lb__pid', middle: dev.proc.child.pid },
+    stdio: { ...dev.gateway, tool: 'lbs__pid', middle: dev.proc.child.pid },
+    floor: { ...direct, url: `http://127.0.0.1:${proxyPort}/mcp`, middle: proxy.child.pid },
   };
   const results = {};
   try {
@@ -139,13 +153,14 @@ async function overhead() {
       for (const concurrency of [1, 16]) {
         const order = Object.keys(PATHS);
         // Each path goes first in turn, so that drift in the machine's load spreads over all.
-        for (const how of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
-          const { url, token, tool } = targets[how];
+        const first = round % order.length;
+        for (const how of [...order.slice(first), ...order.slice(0, first)]) {
+          const { url, token, tool, middle } = targets[how];
           const sessions = await clients(concurrency, url, token);
           await load(sessions, tool, {}, 20 * concurrency); // warm-up: JIT, connections
-          const before = await cpuMs(dev.proc.child.pid);
+          const before = middle === undefined ? undefined : await cpuMs(middle);
           const { latencies, perSecond } = await load(sessions, tool, {}, CALLS * concurrency);
-          const after = await cpuMs(dev.proc.child.pid);
+          const after = middle === undefined ? undefined : await cpuMs(middle);
           await closeAll(sessions);
           const key = `${how}|${concurrency}`;
           results[key] ??= { p50: [], p99: [], perSecond: [], cpu: [] };
@@ -158,6 +173,7 @@ async function overhead() {
       }
     }
   } finally {
+    await proxy.stop('SIGTERM');
     await dev.proc.stop();
     await ws.remove();
   }
@@ -165,7 +181,7 @@ async function overhead() {
     `gateway overhead: the lb fixture's pid tool, ${CALLS} calls per client, ${rounds} rounds, node ${process.version}`,
   );
   console.log(
-    'how              clients  p50 ms min/median/max   p99 ms  calls/s  p50 vs direct  mcpx CPU ms/call',
+    'how              clients  p50 ms min/median/max   p99 ms  calls/s  p50 vs direct  hop CPU ms/call',
   );
   for (const concurrency of [1, 16]) {
     const base = median(results[`direct|${concurrency}`].p50);
@@ -173,7 +189,7 @@ async function overhead() {
       const r = results[`${how}|${concurrency}`];
       const cpu = r.cpu.length === 0 ? '-' : median(r.cpu).toFixed(2);
       console.log(
-        `${label.padEnd(16)} ${String(concurrency).padStart(7)}  ${spread(r.p50).padEnd(22)}  ${median(r.p99).toFixed(2).padStart(6)}  ${median(r.perSecond).toFixed(0).padStart(7)}  ${`${(median(r.p50) / base).toFixed(2)}x`.padStart(13)}  ${cpu.padStart(16)}`,
+        `${label.padEnd(16)} ${String(concurrency).padStart(7)}  ${spread(r.p50).padEnd(22)}  ${median(r.p99).toFixed(2).padStart(6)}  ${median(r.perSecond).toFixed(0).padStart(7)}  ${`${(median(r.p50) / base).toFixed(2)}x`.padStart(13)}  ${cpu.padStart(15)}`,
       );
     }
   }

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { urlToHttpOptions } from 'node:url';
 import { createParser } from 'eventsource-parser';
 import { type HttpAnswer, firstLineOf } from './http-answer.js';
 
@@ -38,6 +39,8 @@ export class NodeHttpClientTransport implements Transport {
   #protocolVersion: string | undefined;
   readonly #agent: HttpAgent;
   readonly #request: typeof request;
+  /** Where requests go, as http.request takes it: turning the URL into this per request showed up. */
+  readonly #target: ReturnType<typeof urlToHttpOptions>;
   /** Every request under way (POSTs and the GET stream): close() ends them all. */
   readonly #open = new Set<ClientRequest>();
   #started = false;
@@ -56,6 +59,7 @@ export class NodeHttpClientTransport implements Transport {
     const https = url.protocol === 'https:';
     this.#agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.#request = https ? httpsRequest : request;
+    this.#target = urlToHttpOptions(url);
   }
 
   get protocolVersion(): string | undefined {
@@ -139,7 +143,7 @@ export class NodeHttpClientTransport implements Transport {
     if (this.#protocolVersion !== undefined)
       headers['mcp-protocol-version'] = this.#protocolVersion;
     return new Promise((resolve, reject) => {
-      const req = this.#request(this.url, { method, headers, agent: this.#agent });
+      const req = this.#request({ ...this.#target, method, headers, agent: this.#agent });
       this.#open.add(req);
       req.once('close', () => this.#open.delete(req));
       req.once('error', reject);

@@ -7,6 +7,7 @@
  * a foreign Origin and an unknown session are refused.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import {
   stopClusters,
   text,
 } from '../helpers/lb-cluster.js';
+import { MAX_BODY_BYTES } from '../../src/gateway/http-transport.js';
 import { INITIALIZE } from '../helpers/initialize.js';
 import { waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
@@ -178,4 +180,71 @@ describe('the door of /mcp', () => {
     );
     expect(unknown.status).toBe(404);
   });
+
+  it('admits its own Origins, refuses a token of the right length but wrong, and a foreign Host', async () => {
+    const auth = { Authorization: `Bearer ${cluster.token}` };
+    const { port } = new URL(cluster.url);
+    for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`]) {
+      const ok = await post({ ...auth, Origin: origin });
+      expect(ok.status, origin).toBe(200);
+      await ok.body?.cancel();
+    }
+    const last = cluster.token.at(-1) === 'a' ? 'b' : 'a';
+    const near = `${cluster.token.slice(0, -1)}${last}`;
+    expect((await post({ Authorization: `Bearer ${near}` })).status).toBe(401);
+    // fetch will not send another Host; node:http will.
+    const foreign = await rawPost(cluster.url, { ...auth, Host: `evil.example:${port}` }, '{}');
+    expect(foreign.status).toBe(403);
+  });
+
+  it('answers 400 to a body that is not JSON and 413 past 4 MiB, and serves on after a client leaves mid-body', async () => {
+    const auth = { Authorization: `Bearer ${cluster.token}` };
+    const notJson = await rawPost(cluster.url, auth, '{"jsonrpc": "2.0", ');
+    expect(notJson.status).toBe(400);
+    expect(JSON.parse(notJson.body)).toMatchObject({ error: { code: -32700 } });
+
+    const huge = await rawPost(cluster.url, auth, 'x'.repeat(MAX_BODY_BYTES + 1));
+    expect(huge.status).toBe(413);
+    expect(JSON.parse(huge.body)).toMatchObject({ error: { code: -32600 } });
+
+    // Half a body, then the connection closes: nothing to answer, nothing left behind.
+    await new Promise<void>((resolve) => {
+      const req = request(cluster.url, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json', 'Content-Length': '1000' },
+      });
+      req.once('error', () => resolve());
+      req.once('close', () => resolve());
+      req.write('{"jsonrpc":', () => req.destroy());
+    });
+    const ok = await post(auth);
+    expect(ok.status).toBe(200);
+    await ok.body?.cancel();
+  });
 });
+
+/** A POST over node:http, which sends any Host and any body; the answer's status and text. */
+function rawPost(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        ...headers,
+      },
+    });
+    req.once('error', reject);
+    req.once('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    req.end(body);
+  });
+}
