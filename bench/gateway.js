@@ -9,6 +9,8 @@
 //      bare HTTP hop    through bench/lib/bare-proxy.js to the same server: node:http forwarding
 //                       and nothing else (no MCP, sessions, token, routing), answering JSON as the
 //                       gateway does; the floor of any HTTP hop written on Node, on this machine
+//      byte splice      through bench/lib/tcp-splice.js: bytes copied on node:net, no HTTP parsed;
+//                       the hop itself, which no gateway can be (it must read MCP to route it)
 //    at 1 and 16 concurrent clients; rounds interleaved, each path first in turn; with the CPU time
 //    the process in the middle (mcpx dev, or the bare proxy) spends per call (Linux). Target:
 //    gateway p50 within 1.3x of direct at 1 client.
@@ -45,17 +47,22 @@ async function startDev(ws, env = {}) {
     cwd: ws.dir,
     env,
   });
-  await proc.next(/gateway http:\/\/127\.0\.0\.1:\d+\/mcp/, 60_000);
-  const status = JSON.parse(
-    execFileSync(process.execPath, [BIN, 'status', '--json'], { cwd: ws.dir, encoding: 'utf8' }),
-  );
-  const token = async (file) => (await readFile(join(ws.dir, '.mcpx', file), 'utf8')).trim();
-  return {
-    proc,
-    replicas: status.replicas,
-    gateway: { url: `http://127.0.0.1:${port}/mcp`, token: await token('gateway-token') },
-    serverToken: await token('auth-token'),
-  };
+  try {
+    await proc.next(/gateway http:\/\/127\.0\.0\.1:\d+\/mcp/, 60_000);
+    const status = JSON.parse(
+      execFileSync(process.execPath, [BIN, 'status', '--json'], { cwd: ws.dir, encoding: 'utf8' }),
+    );
+    const token = async (file) => (await readFile(join(ws.dir, '.mcpx', file), 'utf8')).trim();
+    return {
+      proc,
+      replicas: status.replicas,
+      gateway: { url: `http://127.0.0.1:${port}/mcp`, token: await token('gateway-token') },
+      serverToken: await token('auth-token'),
+    };
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
 }
 
 /** `count` SDK clients, each with its own session on `url`. */
@@ -122,6 +129,7 @@ const PATHS = {
   gateway: 'gateway → HTTP',
   stdio: 'gateway → stdio',
   floor: 'bare HTTP hop',
+  splice: 'byte splice',
 };
 
 async function overhead() {
@@ -131,24 +139,37 @@ async function overhead() {
     lb: { command: 'node', args: [LB, '--http'], transport: 'http' },
     lbs: { command: 'node', args: [LB] },
   });
-  const dev = await startDev(ws);
-  const http = dev.replicas.find((r) => r.server === 'lb');
-  const proxyPort = await freePort();
-  const proxy = run(process.execPath, [
-    join(REPO, 'bench/lib/bare-proxy.js'),
-    String(proxyPort),
-    String(http.port),
-  ]);
-  await proxy.next(/^ready$/);
-  const direct = { url: `http://127.0.0.1:${http.port}/mcp`, token: dev.serverToken, tool: 'pid' };
-  const targets = {
-    direct,
-    gateway: { ...dev.gateway, tool: 'lb__pid', middle: dev.proc.child.pid },
-    stdio: { ...dev.gateway, tool: 'lbs__pid', middle: dev.proc.child.pid },
-    floor: { ...direct, url: `http://127.0.0.1:${proxyPort}/mcp`, middle: proxy.child.pid },
-  };
   const results = {};
+  // What this run starts, stopped in `finally` whatever fails.
+  const started = [];
   try {
+    const dev = await startDev(ws);
+    started.push(() => dev.proc.stop());
+    const http = dev.replicas.find((r) => r.server === 'lb');
+    /** A reference hop from bench/lib in front of the server's port, once it listens. */
+    const hop = async (script) => {
+      const port = await freePort();
+      const proc = run(process.execPath, [
+        join(REPO, 'bench/lib', script),
+        String(port),
+        String(http.port),
+      ]);
+      started.push(() => proc.stop('SIGTERM'));
+      await proc.next(/^ready$/);
+      return { url: `http://127.0.0.1:${port}/mcp`, middle: proc.child.pid };
+    };
+    const direct = {
+      url: `http://127.0.0.1:${http.port}/mcp`,
+      token: dev.serverToken,
+      tool: 'pid',
+    };
+    const targets = {
+      direct,
+      gateway: { ...dev.gateway, tool: 'lb__pid', middle: dev.proc.child.pid },
+      stdio: { ...dev.gateway, tool: 'lbs__pid', middle: dev.proc.child.pid },
+      floor: { ...direct, ...(await hop('bare-proxy.js')) },
+      splice: { ...direct, ...(await hop('tcp-splice.js')) },
+    };
     for (let round = 0; round < rounds; round++) {
       for (const concurrency of [1, 16]) {
         const order = Object.keys(PATHS);
@@ -173,8 +194,7 @@ async function overhead() {
       }
     }
   } finally {
-    await proxy.stop('SIGTERM');
-    await dev.proc.stop();
+    for (const stop of started.reverse()) await stop();
     await ws.remove();
   }
   console.log(
