@@ -5,41 +5,23 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mcpx } from '../helpers/cli.js';
-import { type DevProcess, startDevProcess, stopDevGroup } from '../helpers/dev-process.js';
+import { GatewayDev } from '../helpers/dev-process.js';
 import { freePort } from '../helpers/ports.js';
 import { fixture, fixtureWorkspace, removeWorkspaces } from '../helpers/workspace.js';
 
-const GATEWAY_LINE = /gateway http:\/\/127\.0\.0\.1:\d+\/mcp/;
 let ws: string;
-let port: number;
-let dev: DevProcess | undefined;
-
-/** mcpx dev in its own process group, on the test's gateway port; resolves once it serves. */
-async function startDev(): Promise<DevProcess> {
-  const started = startDevProcess(ws, ['--no-watch', '--gateway-port', String(port)], {
-    detached: true,
-  });
-  dev = started;
-  await started.waitFor(GATEWAY_LINE, 60_000);
-  return started;
-}
-
-async function stopDev(): Promise<void> {
-  const running = dev;
-  dev = undefined;
-  if (running !== undefined) await stopDevGroup(running);
-}
+let dev: GatewayDev;
 
 beforeAll(async () => {
   ws = await fixtureWorkspace({
     kit: { command: process.execPath, args: [fixture('good-stdio')] },
   });
-  port = await freePort();
-  await startDev();
+  dev = new GatewayDev(ws, await freePort());
+  await dev.start();
 });
 
 afterAll(async () => {
-  await stopDev();
+  await dev?.stop();
   await removeWorkspaces();
 });
 
@@ -76,7 +58,7 @@ describe('the gateway from a shell and from a stdio client', () => {
     try {
       expect(probe.getServerVersion()?.name).toBe('mcpx');
       expect(probe.getInstructions()).toContain(
-        `the gateway has no endpoint http://127.0.0.1:${port}/servers/nope/mcp`,
+        `the gateway has no endpoint http://127.0.0.1:${dev.port}/servers/nope/mcp`,
       );
       expect(probe.getInstructions()).toContain('check the names of --server');
     } finally {

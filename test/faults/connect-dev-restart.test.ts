@@ -6,41 +6,23 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mcpx } from '../helpers/cli.js';
-import { type DevProcess, startDevProcess, stopDevGroup } from '../helpers/dev-process.js';
+import { GatewayDev } from '../helpers/dev-process.js';
 import { freePort } from '../helpers/ports.js';
 import { waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
 import { fixture, fixtureWorkspace, removeWorkspaces } from '../helpers/workspace.js';
 
-const GATEWAY_LINE = /gateway http:\/\/127\.0\.0\.1:\d+\/mcp/;
 let ws: string;
-let port: number;
-let dev: DevProcess | undefined;
 let client: Client | undefined;
 let bridgePid: number | undefined;
-
-/** mcpx dev in its own process group, on the test's gateway port; resolves once it serves. */
-async function startDev(): Promise<DevProcess> {
-  const started = startDevProcess(ws, ['--no-watch', '--gateway-port', String(port)], {
-    detached: true,
-  });
-  dev = started;
-  await started.waitFor(GATEWAY_LINE, 60_000);
-  return started;
-}
-
-async function stopDev(): Promise<void> {
-  const running = dev;
-  dev = undefined;
-  if (running !== undefined) await stopDevGroup(running);
-}
+let dev: GatewayDev;
 
 beforeAll(async () => {
   ws = await fixtureWorkspace({
     kit: { command: process.execPath, args: [fixture('good-stdio')] },
   });
-  port = await freePort();
-  await startDev();
+  dev = new GatewayDev(ws, await freePort());
+  await dev.start();
 });
 
 afterAll(async () => {
@@ -48,7 +30,7 @@ afterAll(async () => {
   if (bridgePid !== undefined && !(await waitForExit(bridgePid, 10_000))) {
     process.kill(bridgePid, 'SIGKILL');
   }
-  await stopDev();
+  await dev?.stop();
   await removeWorkspaces();
 });
 
@@ -76,13 +58,13 @@ describe('mcpx connect across a restart of mcpx dev', () => {
     const first = await client.callTool({ name: 'kit__echo', arguments: { text: 'before' } });
     expect(first.content).toEqual([{ type: 'text', text: 'before' }]);
 
-    await stopDev();
+    await dev.stop();
     await until('the bridge to notice mcpx dev is gone', () => stderr.includes('lost the gateway'));
     const down = await mcpx(['call', 'kit__echo', 'text=x'], { cwd: ws });
     expect(down.exitCode).toBe(4);
     expect(down.stderr).toContain(`mcpx dev is not running in ${ws}`);
 
-    await startDev();
+    await dev.start();
     await until('tools list_changed from the bridge', () => toolsChanged >= 1, {
       timeoutMs: 30_000,
     });

@@ -116,3 +116,36 @@ export async function stopDevGroup(dev: DevProcess): Promise<void> {
     timeoutMs: 15_000,
   });
 }
+
+/** The line `mcpx dev` prints once its gateway serves. */
+export const GATEWAY_LINE = /gateway http:\/\/127\.0\.0\.1:\d+\/mcp/;
+
+/**
+ * `mcpx dev --no-watch` on a workspace with its gateway on a fixed port, in its own process group:
+ * started, stopped and started again on the same port, as a user restarts it under a client.
+ */
+export class GatewayDev {
+  #running: DevProcess | undefined;
+
+  constructor(
+    readonly ws: string,
+    readonly port: number,
+  ) {}
+
+  /** Resolves once the gateway serves. */
+  async start(): Promise<DevProcess> {
+    const started = startDevProcess(this.ws, ['--no-watch', '--gateway-port', String(this.port)], {
+      detached: true,
+    });
+    this.#running = started;
+    await started.waitFor(GATEWAY_LINE, 60_000);
+    return started;
+  }
+
+  /** Stops the whole process group (nothing if it is not running). */
+  async stop(): Promise<void> {
+    const running = this.#running;
+    this.#running = undefined;
+    if (running !== undefined) await stopDevGroup(running);
+  }
+}
