@@ -35,28 +35,21 @@ import {
   startRemoteGateway,
   stopLbServers,
 } from '../helpers/remote-gateway.js';
+import { skipWithout } from '../helpers/system-tool.js';
 import { until } from '../helpers/until.js';
-
-function hasIp(): boolean {
-  try {
-    execFileSync('ip', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const isRoot = process.getuid?.() === 0;
 // In CI (root, and .ci/run installs iproute2) it must run: a missing piece fails it there.
-const skipReason =
-  process.env.CI === 'true'
-    ? undefined
-    : !isRoot
-      ? 'needs root to create network namespaces (CI runs as root)'
-      : !hasIp()
-        ? 'needs the ip command (iproute2; .ci/run installs it)'
-        : undefined;
-if (skipReason !== undefined) console.warn(`gateway-netns.test.ts skipped: ${skipReason}`);
+const needsRoot = process.env.CI !== 'true' && !isRoot;
+if (needsRoot)
+  console.warn(
+    'gateway-netns.test.ts skipped: needs root to create network namespaces (CI runs as root)',
+  );
+const skipReason: string | undefined = needsRoot
+  ? 'not root'
+  : skipWithout('ip', 'iproute2')
+    ? 'no ip'
+    : undefined;
 
 /** Health of the replicas: a cut host is down after FAILURES pings of at most TIMEOUT ms, INTERVAL apart. */
 const HEALTH = { interval: 500, timeout: 1000, failures: 2 };
