@@ -3,7 +3,6 @@
 // real SDK clients in front. What real server processes add is tested in test/e2e.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
@@ -18,14 +17,18 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { systemClock } from '../../src/clock.js';
-import { Gateway, type GatewayCluster } from '../../src/gateway/gateway.js';
-import { GatewayServer } from '../../src/gateway/http.js';
-import type { ServerConfig } from '../../src/manifest/servers.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
+import type { GatewayServer } from '../../src/gateway/http.js';
 import { listRaw } from '../../src/server/surface.js';
-import { CallCounter, type Upstream } from '../../src/server/upstream.js';
+import type { Upstream } from '../../src/server/upstream.js';
 import type { Replica } from '../../src/supervisor/replica.js';
 import { INITIALIZE } from '../helpers/initialize.js';
+import {
+  type TestUpstream,
+  inMemoryUpstream,
+  listenGateway,
+  readyReplica,
+} from '../helpers/in-process-gateway.js';
 import { until } from '../helpers/until.js';
 
 const TOKEN = 'a'.repeat(43);
@@ -37,7 +40,7 @@ interface Seen {
 }
 
 /** An SDK server with the tools the rules need, reached through an in-memory transport. */
-async function upstream(name: string, seen: Seen): Promise<Upstream & { calls: CallCounter }> {
+async function upstream(name: string, seen: Seen): Promise<TestUpstream & { server: McpServer }> {
   const server = new McpServer({ name, version: '1' }, { capabilities: { logging: {} } });
   server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
     content: [{ type: 'text', text: `${name}: ${text}` }],
@@ -75,39 +78,18 @@ async function upstream(name: string, seen: Seen): Promise<Upstream & { calls: C
   server.registerResource('note', `note://${name}`, {}, (uri) => ({
     contents: [{ uri: uri.href, text: 'a note' }],
   }));
-  const client = new Client(
-    { name: 'mcpx', version: '1' },
-    { capabilities: { sampling: {}, roots: { listChanged: true } } },
+  const self = Object.assign(
+    await inMemoryUpstream(server, { sampling: {}, roots: { listChanged: true } }),
+    { server },
   );
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await server.connect(a);
-  await client.connect(b);
-  const calls = new CallCounter();
-  const self = {
-    client,
-    raw: await listRaw(client, 5000),
-    peer: undefined as Upstream['peer'],
-    exitReason: undefined,
-    calls,
-    server,
-  };
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => self.peer?.log(n.params));
-  client.setRequestHandler(CreateMessageRequestSchema, (request, extra) => {
+  self.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) =>
+    self.peer?.log(n.params),
+  );
+  self.client.setRequestHandler(CreateMessageRequestSchema, (request, extra) => {
     if (self.peer === undefined) throw new Error('no peer');
     return self.peer.request(request, extra.signal) as never;
   });
   return self;
-}
-
-function fakeReplica(server: string, index: number, up: Upstream & { calls: CallCounter }) {
-  return {
-    server,
-    replica: index,
-    session: undefined,
-    state: 'ready',
-    current: { upstream: up, calls: up.calls, exitReason: undefined },
-    snapshot: () => ({ state: 'ready', lastError: undefined }),
-  } as unknown as Replica & { state: string };
 }
 
 describe('gateway forwarding', () => {
@@ -118,29 +100,13 @@ describe('gateway forwarding', () => {
   const clients: Client[] = [];
 
   beforeEach(async () => {
-    replicas = [fakeReplica('alpha', 0, await upstream('alpha', seen))];
-    const servers = new Map([
-      ['alpha', { name: 'alpha', prefix: 'alpha', isolation: 'shared' } as unknown as ServerConfig],
-    ]);
-    const cluster: GatewayCluster = {
-      servers,
-      get replicas() {
-        return replicas;
-      },
-      startSessionReplica: () => Promise.reject(new Error('not in this test')),
-      stopSessionReplica: () => Promise.resolve(),
-    };
-    gateway = new Gateway({ cluster, clientPrefix: 'mcp__mcpx__', onEvent: () => undefined });
-    http = await GatewayServer.listen({
-      gateway,
-      host: '127.0.0.1',
-      port: 0,
+    replicas = [readyReplica('alpha', 0, await upstream('alpha', seen))];
+    ({ gateway, http } = await listenGateway({
+      server: 'alpha',
+      replicas: () => replicas,
       token: TOKEN,
-      tokenFile: '/nowhere/gateway-token',
-      clock: systemClock,
       readiness: () => ({ alpha: { ready: 1, replicas: 1, states: ['ready'] } }),
-    });
-    gateway.changed();
+    }));
   });
 
   afterEach(async () => {
@@ -332,46 +298,12 @@ describe('gateway subscriptions', () => {
       upstreamSubscriptions.unsubscribe++;
       return {};
     });
-    const client = new Client({ name: 'mcpx', version: '1' });
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await server.connect(a);
-    await client.connect(b);
-    const up = {
-      client,
-      raw: await listRaw(client, 5000),
-      peer: undefined as Upstream['peer'],
-      exitReason: undefined,
-      calls: new CallCounter(),
-    };
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) =>
+    const up = await inMemoryUpstream(server);
+    up.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) =>
       up.peer?.resourceUpdated(n.params.uri),
     );
-    const replicas = [fakeReplica('live', 0, up)];
-    const gateway = new Gateway({
-      cluster: {
-        servers: new Map([
-          [
-            'live',
-            { name: 'live', prefix: 'live', isolation: 'shared' } as unknown as ServerConfig,
-          ],
-        ]),
-        replicas,
-        startSessionReplica: () => Promise.reject(new Error('not in this test')),
-        stopSessionReplica: () => Promise.resolve(),
-      },
-      clientPrefix: 'mcp__mcpx__',
-      onEvent: () => undefined,
-    });
-    http = await GatewayServer.listen({
-      gateway,
-      host: '127.0.0.1',
-      port: 0,
-      token: TOKEN,
-      tokenFile: '/nowhere/gateway-token',
-      clock: systemClock,
-      readiness: () => ({}),
-    });
-    gateway.changed();
+    const replicas = [readyReplica('live', 0, up)];
+    ({ http } = await listenGateway({ server: 'live', replicas: () => replicas, token: TOKEN }));
   });
 
   afterEach(async () => {

@@ -4,18 +4,19 @@
 // SSEClientTransport in front, as an old client has it.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { systemClock } from '../../src/clock.js';
-import { Gateway, type GatewayCluster } from '../../src/gateway/gateway.js';
-import { GatewayServer } from '../../src/gateway/http.js';
-import type { ServerConfig } from '../../src/manifest/servers.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
+import type { GatewayServer } from '../../src/gateway/http.js';
 import { listRaw } from '../../src/server/surface.js';
-import { CallCounter, type Upstream } from '../../src/server/upstream.js';
-import type { Replica } from '../../src/supervisor/replica.js';
+import {
+  type TestUpstream,
+  inMemoryUpstream,
+  listenGateway,
+  readyReplica,
+} from '../helpers/in-process-gateway.js';
 import { until } from '../helpers/until.js';
 
 const TOKEN = 'b'.repeat(43);
@@ -23,7 +24,7 @@ const TOKEN = 'b'.repeat(43);
 /** What the SSE client's progress callback received. */
 const seenProgress: number[] = [];
 
-async function upstream(): Promise<Upstream & { calls: CallCounter; server: McpServer }> {
+async function upstream(): Promise<TestUpstream & { server: McpServer }> {
   const server = new McpServer({ name: 'alpha', version: '1' });
   server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
     content: [{ type: 'text', text: `alpha: ${text}` }],
@@ -42,18 +43,7 @@ async function upstream(): Promise<Upstream & { calls: CallCounter; server: McpS
     }
     return { content: [{ type: 'text', text: 'done' }] };
   });
-  const client = new Client({ name: 'mcpx', version: '1' });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await server.connect(a);
-  await client.connect(b);
-  return {
-    client,
-    raw: await listRaw(client, 5000),
-    peer: undefined,
-    exitReason: undefined,
-    calls: new CallCounter(),
-    server,
-  };
+  return Object.assign(await inMemoryUpstream(server), { server });
 }
 
 describe('the gateway for legacy SSE clients', () => {
@@ -64,36 +54,13 @@ describe('the gateway for legacy SSE clients', () => {
 
   beforeEach(async () => {
     up = await upstream();
-    const replica = {
+    const replicas = [readyReplica('alpha', 0, up)];
+    ({ gateway, http } = await listenGateway({
       server: 'alpha',
-      replica: 0,
-      session: undefined,
-      state: 'ready',
-      current: { upstream: up, calls: up.calls, exitReason: undefined },
-      snapshot: () => ({ state: 'ready', lastError: undefined }),
-    } as unknown as Replica;
-    const cluster: GatewayCluster = {
-      servers: new Map([
-        [
-          'alpha',
-          { name: 'alpha', prefix: 'alpha', isolation: 'shared' } as unknown as ServerConfig,
-        ],
-      ]),
-      replicas: [replica],
-      startSessionReplica: () => Promise.reject(new Error('not in this test')),
-      stopSessionReplica: () => Promise.resolve(),
-    };
-    gateway = new Gateway({ cluster, clientPrefix: 'mcp__mcpx__', onEvent: () => undefined });
-    http = await GatewayServer.listen({
-      gateway,
-      host: '127.0.0.1',
-      port: 0,
+      replicas: () => replicas,
       token: TOKEN,
-      tokenFile: '/nowhere/gateway-token',
-      clock: systemClock,
       readiness: () => ({ alpha: { ready: 1, replicas: 1, states: ['ready'] } }),
-    });
-    gateway.changed();
+    }));
   });
 
   afterEach(async () => {
