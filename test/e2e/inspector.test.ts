@@ -80,6 +80,11 @@ async function inspect(
   return { exitCode: run.exitCode, json, output: `${run.stdout}\n${run.stderr}` };
 }
 
+/** `tools/call` of `tool` on `url` with `--tool-arg key=value ...`. */
+function callTool(url: string, tool: string, ...args: string[]): Promise<Inspected> {
+  return inspect(url, ['--method', 'tools/call', '--tool-name', tool, '--tool-arg', ...args]);
+}
+
 const names = (items: unknown): string[] =>
   (items as { name: string }[]).map((item) => item.name).sort();
 
@@ -107,39 +112,22 @@ describe('the aggregate /mcp', () => {
   });
 
   it('calls every tool of text-kit by its prefixed name', async () => {
-    const convert = await inspect(cluster.url, [
-      '--method',
-      'tools/call',
-      '--tool-name',
+    const convert = await callTool(
+      cluster.url,
       'text-kit__convert_units',
-      '--tool-arg',
       'value=1',
       'from=km',
       'to=m',
-    ]);
+    );
     expect(convert.exitCode, convert.output).toBe(0);
     expect(convert.json?.result?.structuredContent).toMatchObject({
       quantity: 'length',
       result: 1000,
     });
-    const count = await inspect(cluster.url, [
-      '--method',
-      'tools/call',
-      '--tool-name',
-      'text-kit__count_words',
-      '--tool-arg',
-      'text=one two three',
-    ]);
+    const count = await callTool(cluster.url, 'text-kit__count_words', 'text=one two three');
     expect(count.exitCode, count.output).toBe(0);
     expect(count.json?.result?.structuredContent).toMatchObject({ words: 3, lines: 1 });
-    const hash = await inspect(cluster.url, [
-      '--method',
-      'tools/call',
-      '--tool-name',
-      'text-kit__hash_text',
-      '--tool-arg',
-      'text=abc',
-    ]);
+    const hash = await callTool(cluster.url, 'text-kit__hash_text', 'text=abc');
     expect(hash.exitCode, hash.output).toBe(0);
     expect(hash.json?.result?.structuredContent).toMatchObject({
       algorithm: 'sha256',
@@ -183,16 +171,7 @@ describe('each server on /servers/<name>/mcp', () => {
     const tools = await inspect(url, ['--method', 'tools/list']);
     expect(tools.exitCode, tools.output).toBe(0);
     expect(names(tools.json?.result?.tools)).toEqual(['convert_units', 'count_words', 'hash_text']);
-    const call = await inspect(url, [
-      '--method',
-      'tools/call',
-      '--tool-name',
-      'convert_units',
-      '--tool-arg',
-      'value=100',
-      'from=C',
-      'to=F',
-    ]);
+    const call = await callTool(url, 'convert_units', 'value=100', 'from=C', 'to=F');
     expect(call.exitCode, call.output).toBe(0);
     expect(call.json?.result?.structuredContent).toMatchObject({
       quantity: 'temperature',
