@@ -41,63 +41,56 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Both folders there: the logs folder (inode 1) and its parent (inode 2). */
+const bothFolders = (): Map<string, number> =>
+  new Map([
+    [DIR, 1],
+    [PARENT, 2],
+  ]);
+
+/** A DirWatch of DIR over fake folders, polling every 50 ms when it must, counting its wake-ups. */
+function watchOver(
+  folders: Map<string, number>,
+  options: { failWatch?: boolean; checkMs?: number } = {},
+) {
+  const fs = fakeFs(folders, options.failWatch ?? false);
+  const woken = { count: 0 };
+  const watch = new DirWatch(DIR, () => woken.count++, {
+    fallbackMs: 50,
+    checkMs: options.checkMs ?? 1000,
+    deps: fs.deps,
+  });
+  return { fs, watch, woken };
+}
+
 describe('DirWatch', () => {
   it('while fs.watch works, is woken by changes and otherwise only once per checkMs', async () => {
-    const fs = fakeFs(
-      new Map([
-        [DIR, 1],
-        [PARENT, 2],
-      ]),
-    );
-    let changes = 0;
-    const watch = new DirWatch(DIR, () => changes++, {
-      fallbackMs: 50,
-      checkMs: 1000,
-      deps: fs.deps,
-    });
+    const { fs, watch, woken } = watchOver(bothFolders());
     await watch.ready();
     expect(watch.watching).toBe(true);
-    const start = changes;
+    const start = woken.count;
     // Idle for 10 s: ten checks, not the 200 a 50 ms poll would make.
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(changes - start).toBe(10);
+    expect(woken.count - start).toBe(10);
     fs.open(DIR)[0]!.listener('change', '000001.jsonl');
-    expect(changes - start).toBe(11);
+    expect(woken.count - start).toBe(11);
     watch.close();
     expect(fs.open(DIR)).toEqual([]);
     expect(fs.open(PARENT)).toEqual([]);
   });
 
   it('polls every fallbackMs while fs.watch fails', async () => {
-    const fs = fakeFs(
-      new Map([
-        [DIR, 1],
-        [PARENT, 2],
-      ]),
-      true,
-    );
-    let changes = 0;
-    const watch = new DirWatch(DIR, () => changes++, {
-      fallbackMs: 50,
-      checkMs: 1000,
-      deps: fs.deps,
-    });
+    const { watch, woken } = watchOver(bothFolders(), { failWatch: true });
     await watch.ready();
     expect(watch.watching).toBe(false);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(changes).toBe(20);
+    expect(woken.count).toBe(20);
     watch.close();
   });
 
   it('watches a folder created later, and a folder replaced, as soon as its parent says so', async () => {
     const folders = new Map([[PARENT, 2]]);
-    const fs = fakeFs(folders);
-    let changes = 0;
-    const watch = new DirWatch(DIR, () => changes++, {
-      fallbackMs: 50,
-      checkMs: 60_000,
-      deps: fs.deps,
-    });
+    const { fs, watch } = watchOver(folders, { checkMs: 60_000 });
     await watch.ready();
     // No logs folder yet: polled, its parent watched.
     expect(watch.watching).toBe(false);
@@ -123,16 +116,8 @@ describe('DirWatch', () => {
   });
 
   it('finds a replaced folder at the next check even when the parent said nothing', async () => {
-    const folders = new Map([
-      [DIR, 1],
-      [PARENT, 2],
-    ]);
-    const fs = fakeFs(folders);
-    const watch = new DirWatch(DIR, () => undefined, {
-      fallbackMs: 50,
-      checkMs: 1000,
-      deps: fs.deps,
-    });
+    const folders = bothFolders();
+    const { fs, watch } = watchOver(folders);
     await watch.ready();
     folders.set(DIR, 7);
     await vi.advanceTimersByTimeAsync(1000);
