@@ -18,7 +18,7 @@ export function toolArguments(
       throw new McpxError(
         `Argument ${index + 2} of \`mcpx call\`, "${pair}", is not key=value${at === 0 ? ' (the key is empty)' : ''}.`,
         {
-          hint: `pass each argument as key=value, e.g. \`mcpx call ${tool} text=hello count=3\`, or all of them with --args '{"text":"hello"}'`,
+          hint: `pass each argument as key=value, e.g. \`mcpx call ${tool} text=hello count=3\`, or all of them with --args '{"text":"hello"}'; ${SCHEMAS}`,
         },
       );
     }
@@ -27,19 +27,22 @@ export function toolArguments(
   return result;
 }
 
+/** Where the arguments a tool takes are shown: the examples' names are only examples. */
+const SCHEMAS = "`mcpx tools --json` shows each tool's input schema";
+
 function argsObject(tool: string, json: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch (error) {
     throw new McpxError(`--args is not valid JSON: ${(error as Error).message}.`, {
-      hint: `pass a JSON object in single quotes, e.g. \`mcpx call ${tool} --args '{"text":"hello"}'\``,
+      hint: `pass a JSON object in single quotes, e.g. \`mcpx call ${tool} --args '{"text":"hello"}'\`; ${SCHEMAS}`,
     });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new McpxError(`--args must be a JSON object of the tool's arguments; it is ${kind}.`, {
-      hint: `e.g. \`mcpx call ${tool} --args '{"text":"hello"}'\``,
+      hint: `e.g. \`mcpx call ${tool} --args '{"text":"hello"}'\`; ${SCHEMAS}`,
     });
   }
   return { ...(value as Record<string, unknown>) };
