@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mcpx, testPath } from '../helpers/cli.js';
+import { skipWithout } from '../helpers/system-tool.js';
 import { snapshotTree } from '../helpers/tree.js';
 import { initWorkspace } from '../helpers/workspace.js';
 
@@ -277,15 +278,25 @@ describe('hostile input', () => {
   );
 });
 
-/** Runs mcpx as an unprivileged user when the tests run as root (root may write anywhere). */
+/**
+ * Runs mcpx subject to file permissions. As root (CI), without the two capabilities that let root
+ * write and read anywhere, through util-linux's setpriv: still uid 0, so a checkout in a folder
+ * only root may enter (a `mktemp -d` clone) still runs, which an unprivileged uid could not.
+ */
 async function mcpxUnprivileged(args: string[], cwd: string) {
   const asRoot = process.getuid?.() === 0;
-  const result = await execa(process.execPath, [BIN, ...args], {
+  const caps = '-dac_override,-dac_read_search';
+  const [file, argv] = asRoot
+    ? [
+        'setpriv',
+        [`--inh-caps=${caps}`, `--bounding-set=${caps}`, '--', process.execPath, BIN, ...args],
+      ]
+    : [process.execPath, [BIN, ...args]];
+  const result = await execa(file, argv, {
     cwd,
     reject: false,
     stdin: 'ignore',
     env: { FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', PATH: testPath(), HOME: tmpdir() },
-    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
   });
   return {
     exitCode: result.exitCode,
@@ -294,41 +305,29 @@ async function mcpxUnprivileged(args: string[], cwd: string) {
 }
 
 describe('a workspace mcpx may not write', () => {
-  it('new server says permission denied with the path, exit 2, and writes nothing', async ({
-    skip,
-  }) => {
-    // As root, the unprivileged user must be able to run this checkout's Node and mcpx: not so
-    // when the checkout sits under a folder only root may enter (a `mktemp -d` clone, say).
-    if (process.getuid?.() === 0) {
-      const probe = await execa(process.execPath, [BIN, '--version'], {
-        reject: false,
-        stdin: 'ignore',
-        uid: 65534,
-        gid: 65534,
-        env: { PATH: testPath(), HOME: tmpdir() },
-      });
-      if (probe.exitCode !== 0) skip(`user nobody cannot run ${BIN} from here`);
-    }
-    const { ws } = await freshCase(1000);
-    await rm(join(ws, 'servers'), { recursive: true });
-    // Readable and enterable by anyone, writable by nobody but root.
-    for (const dir of [base, join(base, 'case-1000'), ws]) await chmod(dir, 0o755);
-    await chmod(ws, 0o555);
-    try {
-      const before = await snapshotTree(ws);
-      const result = await mcpxUnprivileged(
-        ['new', 'server', 'x', '-r', 'tools', '-t', 'stdio', '--no-install'],
-        ws,
-      );
-      expect(result.exitCode, result.output).toBe(2);
-      expect(result.output).toContain(
-        `Could not mkdir ${join(ws, 'servers')}: permission denied (EACCES).`,
-      );
-      expect(await snapshotTree(ws)).toEqual(before);
-    } finally {
-      await chmod(ws, 0o755);
-    }
-  });
+  it.skipIf(process.getuid?.() === 0 && skipWithout('setpriv', 'util-linux'))(
+    'new server says permission denied with the path, exit 2, and writes nothing',
+    async () => {
+      const { ws } = await freshCase(1000);
+      await rm(join(ws, 'servers'), { recursive: true });
+      // Readable and enterable, writable by no one without the power to ignore file modes.
+      await chmod(ws, 0o555);
+      try {
+        const before = await snapshotTree(ws);
+        const result = await mcpxUnprivileged(
+          ['new', 'server', 'x', '-r', 'tools', '-t', 'stdio', '--no-install'],
+          ws,
+        );
+        expect(result.exitCode, result.output).toBe(2);
+        expect(result.output).toContain(
+          `Could not mkdir ${join(ws, 'servers')}: permission denied (EACCES).`,
+        );
+        expect(await snapshotTree(ws)).toEqual(before);
+      } finally {
+        await chmod(ws, 0o755);
+      }
+    },
+  );
 });
 
 /** A small tmpfs to fill up and to make read-only: only where the tests may mount (root on Linux). */
