@@ -177,11 +177,23 @@ async function overhead() {
         const first = round % order.length;
         for (const how of [...order.slice(first), ...order.slice(0, first)]) {
           const { url, token, tool, middle } = targets[how];
-          const sessions = await clients(concurrency, url, token);
-          await load(sessions, tool, {}, 20 * concurrency); // warm-up: JIT, connections
-          const before = middle === undefined ? undefined : await cpuMs(middle);
-          const { latencies, perSecond } = await load(sessions, tool, {}, CALLS * concurrency);
-          const after = middle === undefined ? undefined : await cpuMs(middle);
+          const sessions = await clients(concurrency, url, token).catch((error) => {
+            throw new Error(`${PATHS[how]}, ${concurrency} clients: connecting failed`, {
+              cause: error,
+            });
+          });
+          const measured = async () => {
+            await load(sessions, tool, {}, 20 * concurrency); // warm-up: JIT, connections
+            const before = middle === undefined ? undefined : await cpuMs(middle);
+            const run = await load(sessions, tool, {}, CALLS * concurrency);
+            const after = middle === undefined ? undefined : await cpuMs(middle);
+            return { ...run, before, after };
+          };
+          const { latencies, perSecond, before, after } = await measured().catch((error) => {
+            throw new Error(`${PATHS[how]}, ${concurrency} clients: a call failed`, {
+              cause: error,
+            });
+          });
           await closeAll(sessions);
           const key = `${how}|${concurrency}`;
           results[key] ??= { p50: [], p99: [], perSecond: [], cpu: [] };
