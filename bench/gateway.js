@@ -26,6 +26,13 @@ import { join } from 'node:path';
 import { BIN, REPO, freePort, makeWorkspace, median, run } from './lib/workspace.js';
 
 const rounds = Number(process.argv[2] ?? 5);
+if (!Number.isInteger(rounds) || rounds < 3) {
+  // The median of two rounds is the slower one: the ratios would mean nothing.
+  console.error(
+    `bench/gateway.js: rounds must be a whole number of 3 or more, not ${process.argv[2]}`,
+  );
+  process.exit(2);
+}
 const CALLS = 200; // per client and run, overhead part
 const LB_CALLS = 600; // per run, balancing part, spread over the clients
 const WORK_MS = 10;
