@@ -16,13 +16,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable, Writable } from 'node:stream';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import {
-  type JSONRPCMessage,
-  type JSONRPCRequest,
-  LATEST_PROTOCOL_VERSION,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isMcpxError } from '../errors.js';
+import {
+  EMPTY_LISTS,
+  NoEndpoint,
+  NotRunning,
+  type Problem,
+  absentMessage,
+  localInitializeResult,
+  problemOf,
+} from './bridge-absent.js';
 import { type GatewayTarget, endpointFor } from './locate.js';
 import { upstreamFailure } from './upstream-failure.js';
 import { watchingFetch } from './watching-fetch.js';
@@ -65,17 +69,6 @@ interface Waiting {
   timer: NodeJS.Timeout;
 }
 
-interface Problem {
-  reason: string;
-  advice: string;
-}
-
-/** Nothing listens where the manifest says the gateway will, and no mcpx dev runs. */
-class NotRunning extends Error {}
-
-/** The gateway answered initialize with 404: it has no such endpoint (an unknown `--server`). */
-class NoEndpoint extends Error {}
-
 interface Expected {
   resolve: (message: JSONRPCMessage) => void;
   reject: (error: Error) => void;
@@ -86,14 +79,6 @@ const LIST_CHANGED = [
   'notifications/prompts/list_changed',
   'notifications/resources/list_changed',
 ];
-
-/** What a client that never reached the gateway is told for its lists. */
-const EMPTY_LISTS: Record<string, Record<string, unknown[]>> = {
-  'tools/list': { tools: [] },
-  'prompts/list': { prompts: [] },
-  'resources/list': { resources: [] },
-  'resources/templates/list': { resourceTemplates: [] },
-};
 
 /** Runs the bridge until the client closes stdin. */
 export async function runBridge(options: BridgeOptions): Promise<void> {
@@ -216,11 +201,11 @@ class Bridge {
       this.connected();
     } catch (error) {
       if (this.isClosed()) return;
-      this.problem = this.problemOf(error);
+      this.problem = problemOf(error, this.options.root);
       await this.downstream.send({
         jsonrpc: '2.0',
         id: message.id,
-        result: this.localInitializeResult(message),
+        result: localInitializeResult(message, this.options.version, this.absentMessage()),
       });
       this.options.log(`mcpx connect: ${this.absentMessage()}`);
       this.phase = 'away';
@@ -233,58 +218,8 @@ class Bridge {
     }
   }
 
-  private localInitializeResult(message: JSONRPCRequest): Record<string, unknown> {
-    const asked = (message.params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-    return {
-      protocolVersion:
-        typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
-          ? asked
-          : LATEST_PROTOCOL_VERSION,
-      capabilities: {
-        tools: { listChanged: true },
-        prompts: { listChanged: true },
-        resources: { listChanged: true },
-      },
-      serverInfo: { name: 'mcpx', version: this.options.version },
-      instructions:
-        `${this.absentMessage()} Until then this server lists nothing; once mcpx dev runs, ` +
-        'it connects by itself and sends list_changed.',
-    };
-  }
-
   private absentMessage(): string {
-    const { reason, advice } = this.problem ?? this.problemOf(undefined);
-    return `${reason}: ${advice}.`;
-  }
-
-  /** An error of a connection attempt, for the client and for stderr. */
-  private problemOf(error: unknown): Problem {
-    const { root } = this.options;
-    const start = `start it with \`mcpx dev --dir ${root}\``;
-    if (error === undefined || error instanceof NotRunning) {
-      return { reason: `mcpx dev is not running in ${root}`, advice: start };
-    }
-    if (error instanceof NoEndpoint) {
-      return {
-        reason: error.message,
-        advice: 'check the names of --server against `mcpx status`, or leave --server out',
-      };
-    }
-    if (isMcpxError(error)) {
-      return { reason: error.message.replace(/\.$/, ''), advice: error.hint ?? start };
-    }
-    const failure = upstreamFailure(error);
-    const reason = `the gateway of ${root} cannot be reached: ${failure.reason}`;
-    if (failure.kind === 'http') {
-      return {
-        reason,
-        advice: `check ${root}/.mcpx/gateway-token and the terminal running \`mcpx dev\``,
-      };
-    }
-    return {
-      reason,
-      advice: failure.kind === 'absent' ? start : 'check the terminal running `mcpx dev`',
-    };
+    return absentMessage(this.problem ?? problemOf(undefined, this.options.root));
   }
 
   /** Tries connecting with a capped backoff until it works or the client leaves. */
@@ -301,7 +236,7 @@ class Bridge {
       try {
         await this.open();
       } catch (error) {
-        this.problem = this.problemOf(error);
+        this.problem = problemOf(error, this.options.root);
         if (this.problem.reason !== lastLogged) {
           this.options.log(`mcpx connect: still waiting: ${this.absentMessage()}`);
           lastLogged = this.problem.reason;
