@@ -259,6 +259,13 @@ export function sendJson(
 /** The most a JSON-RPC body may weigh (a gateway, a bridge): larger ones get 413. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The deepest nesting of arrays and objects a body may have. A message has a few levels; a tool's
+ * arguments rarely a dozen. Far deeper ones parse, but JSON.stringify cannot write them back (its
+ * recursion overflows the stack), so forwarding one would fail inside mcpx, after it was accepted.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
 /** What readJson returns once it has answered a bad body itself. */
 export const INVALID = Symbol('invalid body');
 
@@ -287,8 +294,21 @@ export function readJson(request: IncomingMessage, response: ServerResponse): Pr
     };
     const onEnd = (): void => {
       request.off('close', onClose);
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+        sendJson(response, 400, {
+          jsonrpc: '2.0',
+          error: {
+            code: -32700,
+            message: `Parse error: the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+          },
+          id: null,
+        });
+        resolve(INVALID);
+        return;
+      }
       try {
-        resolve(JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown);
+        resolve(JSON.parse(text) as unknown);
       } catch {
         sendJson(response, 400, {
           jsonrpc: '2.0',
@@ -307,4 +327,25 @@ export function readJson(request: IncomingMessage, response: ServerResponse): Pr
     request.once('close', onClose);
     request.once('error', reject);
   });
+}
+
+/**
+ * Whether JSON text nests arrays and objects more than `max` deep, by one pass over its characters
+ * (brackets inside strings do not count). Not a validator: JSON.parse still judges the text.
+ */
+export function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }

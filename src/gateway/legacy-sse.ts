@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { DownstreamSession, type View } from './downstream.js';
 import type { Gateway } from './gateway.js';
 import { serveSession } from './handlers.js';
+import { INVALID, readJson } from './http-transport.js';
 
 /** Where old clients open their event stream, and where they POST their messages. */
 const STREAM_PATH = '/sse';
@@ -55,8 +56,11 @@ export class LegacySse {
         404,
         `Session not found: ${id === null ? 'no sessionId' : 'it ended, or mcpx dev restarted'}; open ${STREAM_PATH} again`,
       );
+    // Read here, with the limits of /mcp (size, nesting), rather than by the SDK's transport.
+    const body = await readJson(request, response);
+    if (body === INVALID) return;
     // It answers 202 and sends the result on the stream; a stream that closed meanwhile gets 500.
-    await session.transport.handlePostMessage(request, response).catch(() => undefined);
+    await session.transport.handlePostMessage(request, response, body).catch(() => undefined);
   }
 
   async #open(response: ServerResponse, view: View): Promise<void> {

@@ -7,7 +7,7 @@
  * a foreign Origin and an unknown session are refused.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ import {
   stopClusters,
   text,
 } from '../helpers/lb-cluster.js';
-import { MAX_BODY_BYTES } from '../../src/gateway/http-transport.js';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../src/gateway/http-transport.js';
 import { INITIALIZE } from '../helpers/initialize.js';
 import { waitForExit } from '../helpers/processes.js';
 import { until } from '../helpers/until.js';
@@ -221,6 +221,26 @@ describe('the door of /mcp', () => {
     expect(ok.status).toBe(200);
     await ok.body?.cancel();
   });
+
+  it('refuses a body nested deeper than it can forward, and the server stays in rotation', async () => {
+    const auth = { Authorization: `Bearer ${cluster.token}` };
+    const opened = await rawPost(cluster.url, auth, JSON.stringify(INITIALIZE));
+    const id = opened.headers['mcp-session-id'];
+    expect(typeof id).toBe('string');
+    const headers = { ...auth, 'Mcp-Session-Id': String(id) };
+    const callWith = (depth: number): string =>
+      `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"lb__pid","arguments":{"n":${'['.repeat(depth)}${']'.repeat(depth)}}}}`;
+    // Far deeper than JSON.stringify can write back: forwarded, it failed inside mcpx, which took
+    // the replica for dead.
+    const deep = await rawPost(cluster.url, headers, callWith(50_000));
+    expect(deep.status).toBe(400);
+    expect(JSON.parse(deep.body)).toMatchObject({ error: { code: -32700 } });
+    expect(deep.body).toContain(`deeper than ${MAX_JSON_DEPTH} levels`);
+    const fits = await rawPost(cluster.url, headers, callWith(MAX_JSON_DEPTH - 10));
+    expect(fits.status).toBe(200);
+    expect(JSON.parse(fits.body)).toMatchObject({ result: { structuredContent: {} } });
+    expect(answer(await call(session.client, 'lb__pid')).pid).toBeGreaterThan(0);
+  });
 });
 
 /** A POST over node:http, which sends any Host and any body; the answer's status and text. */
@@ -228,7 +248,7 @@ function rawPost(
   url: string,
   headers: Record<string, string>,
   body: string,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: 'POST',
@@ -243,7 +263,9 @@ function rawPost(
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      response.once('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: text, headers: response.headers }),
+      );
     });
     req.end(body);
   });

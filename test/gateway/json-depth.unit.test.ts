@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { nestedDeeperThan } from '../../src/gateway/http-transport.js';
+
+describe('nestedDeeperThan', () => {
+  it('counts arrays and objects, not brackets inside strings or escaped quotes', () => {
+    expect(nestedDeeperThan('{"a":[1,{"b":[]}]}', 4)).toBe(false);
+    expect(nestedDeeperThan('{"a":[1,{"b":[]}]}', 3)).toBe(true);
+    expect(nestedDeeperThan('{"s":"[[[[[[{{{{"}', 1)).toBe(false);
+    expect(nestedDeeperThan('{"s":"a\\"[[[[","t":1}', 1)).toBe(false);
+    expect(nestedDeeperThan('{"s":"a\\\\","t":[[]]}', 2)).toBe(true);
+    expect(nestedDeeperThan('"[[[["', 0)).toBe(false);
+    expect(nestedDeeperThan('42', 0)).toBe(false);
+  });
+
+  it('stops at the first level past the limit, siblings not adding up', () => {
+    expect(nestedDeeperThan(`${'['.repeat(1000)}${']'.repeat(1000)}`, 1000)).toBe(false);
+    expect(nestedDeeperThan(`${'['.repeat(1001)}${']'.repeat(1001)}`, 1000)).toBe(true);
+    expect(nestedDeeperThan('[[],[],[],[],[]]', 2)).toBe(false);
+  });
+});
