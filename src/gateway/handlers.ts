@@ -64,7 +64,7 @@ export function serveSession(session: DownstreamSession, core: GatewayCore): voi
     const near = closest(name, names);
     throw rpcError(
       ErrorCode.InvalidParams,
-      `Unknown ${kind} "${name}"${view.prefixed ? ` (${kind}s here are named <server>__<${kind}>)` : ''}${near === undefined ? '' : `; did you mean "${near}"?`}`,
+      `Unknown ${kind} ${JSON.stringify(shortened(name))}${view.prefixed ? ` (${kind}s here are named <server>__<${kind}>)` : ''}${near === undefined ? '' : `; did you mean "${near}"?`}`,
     );
   }
 
@@ -179,4 +179,9 @@ export function serveSession(session: DownstreamSession, core: GatewayCore): voi
     session.level = request.params.level;
     return {};
   });
+}
+
+/** A name as quoted back in an error: whole up to 128 characters (tool names have at most 64). */
+function shortened(name: string): string {
+  return name.length <= 128 ? name : `${name.slice(0, 128)}… (${name.length} characters)`;
 }

@@ -84,6 +84,7 @@ export class GatewayHttpTransport implements Transport {
       );
     const batch = Array.isArray(body);
     const raw = batch ? (body as unknown[]) : [body];
+    if (raw.length === 0) return answer(response, 400, -32600, 'Invalid Request: an empty batch');
     if (raw.length > MAX_BATCH)
       return answer(
         response,
@@ -127,6 +128,18 @@ export class GatewayHttpTransport implements Transport {
       for (const message of messages) this.onmessage?.(message, extra);
       response.writeHead(202, this.#headers()).end();
       return;
+    }
+    // An id answers one request: a second one in flight under it would take the first's answer.
+    const ids = new Set<RequestId>();
+    for (const { id } of requests) {
+      if (ids.has(id) || this.#exchanges.has(id))
+        return answer(
+          response,
+          400,
+          -32600,
+          `Invalid Request: request id ${JSON.stringify(id)} is already in use by a request not answered yet`,
+        );
+      ids.add(id);
     }
     const exchange: Exchange = {
       response,

@@ -223,11 +223,7 @@ describe('the door of /mcp', () => {
   });
 
   it('refuses a body nested deeper than it can forward, and the server stays in rotation', async () => {
-    const auth = { Authorization: `Bearer ${cluster.token}` };
-    const opened = await rawPost(cluster.url, auth, JSON.stringify(INITIALIZE));
-    const id = opened.headers['mcp-session-id'];
-    expect(typeof id).toBe('string');
-    const headers = { ...auth, 'Mcp-Session-Id': String(id) };
+    const headers = await rawSession();
     const callWith = (depth: number): string =>
       `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"lb__pid","arguments":{"n":${'['.repeat(depth)}${']'.repeat(depth)}}}}`;
     // Far deeper than JSON.stringify can write back: forwarded, it failed inside mcpx, which took
@@ -241,7 +237,74 @@ describe('the door of /mcp', () => {
     expect(JSON.parse(fits.body)).toMatchObject({ result: { structuredContent: {} } });
     expect(answer(await call(session.client, 'lb__pid')).pid).toBeGreaterThan(0);
   });
+
+  it('refuses an empty batch, and a request id that is already waiting for its answer', async () => {
+    const headers = await rawSession();
+    const empty = await rawPost(cluster.url, headers, '[]');
+    expect(empty.status).toBe(400);
+    expect(JSON.parse(empty.body)).toMatchObject({ error: { code: -32600 } });
+    const ping = (id: number) => ({ jsonrpc: '2.0', id, method: 'ping' });
+    const twice = await rawPost(cluster.url, headers, JSON.stringify([ping(5), ping(5)]));
+    expect(twice.status).toBe(400);
+    expect(twice.body).toContain('request id 5 is already in use');
+
+    // A call held in flight on lb until the test releases it, then the same id again.
+    const release = join(cluster.run, 'release-dup');
+    const held = rawPost(
+      cluster.url,
+      headers,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 77,
+        method: 'tools/call',
+        params: { name: 'lb__work', arguments: { ms: 0, id: 'dup', release } },
+      }),
+    );
+    let journal = '';
+    await until(
+      'the held call running on lb',
+      () => journal.includes('start dup'),
+      {},
+      async () => {
+        journal = await readFile(join(cluster.run, 'journal.log'), 'utf8').catch(() => '');
+      },
+    );
+    const again = await rawPost(cluster.url, headers, JSON.stringify(ping(77)));
+    expect(again.status).toBe(400);
+    expect(again.body).toContain('request id 77 is already in use');
+    await writeFile(release, '');
+    const first = await held;
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body)).toMatchObject({ id: 77, result: { structuredContent: {} } });
+    // Answered, the id is free again.
+    expect((await rawPost(cluster.url, headers, JSON.stringify(ping(77)))).status).toBe(200);
+  });
+
+  it('answers a call of a 3-million-character tool name with the protocol error, the name cut short', async () => {
+    const headers = await rawSession();
+    const name = `lb__${'x'.repeat(3_000_000)}`;
+    const answered = await rawPost(
+      cluster.url,
+      headers,
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name } }),
+    );
+    expect(answered.status).toBe(200);
+    const { error } = JSON.parse(answered.body) as { error: { code: number; message: string } };
+    expect(error.code).toBe(-32602);
+    expect(error.message).toContain(`${name.slice(0, 128)}… (${name.length} characters)`);
+    expect(error.message.length).toBeLessThan(400);
+    expect(answer(await call(session.client, 'lb__pid')).pid).toBeGreaterThan(0);
+  });
 });
+
+/** Headers of a new session on /mcp, opened over node:http: the token and Mcp-Session-Id. */
+async function rawSession(): Promise<Record<string, string>> {
+  const auth = { Authorization: `Bearer ${cluster.token}` };
+  const opened = await rawPost(cluster.url, auth, JSON.stringify(INITIALIZE));
+  const id = opened.headers['mcp-session-id'];
+  expect(typeof id).toBe('string');
+  return { ...auth, 'Mcp-Session-Id': String(id) };
+}
 
 /** A POST over node:http, which sends any Host and any body; the answer's status and text. */
 function rawPost(
