@@ -21,6 +21,7 @@ import {
   stdioClientTransport,
 } from './session.js';
 import { type LadderOptions, type LadderStep, DEFAULT_LADDER } from './stop-ladder.js';
+import { MAX_MESSAGE } from './stdio-transport.js';
 import { stdoutAdvice } from './stdout-advice.js';
 
 /** Everything needed to start one instance of one replica. */
@@ -263,7 +264,9 @@ export class ServerInstance {
     if (spec.transport === 'stdio') {
       if (process === undefined) throw new Error('a stdio server needs a command');
       this.#phase = 'initialize';
-      await this.#initialize(stdioClientTransport(process, (line) => this.#polluted(line)));
+      await this.#initialize(
+        stdioClientTransport(process, (line, oversize) => this.#polluted(line, oversize)),
+      );
     } else {
       if (spec.url === undefined) throw new Error('an http server needs a url');
       if (process !== undefined && spec.port !== undefined) {
@@ -315,7 +318,15 @@ export class ServerInstance {
     }
   }
 
-  #polluted(line: string): void {
+  #polluted(line: string, oversize: boolean): void {
+    if (oversize) {
+      void this.deps.onEvent({
+        stream: 'mcpx',
+        level: 'error',
+        msg: `wrote a message of more than ${MAX_MESSAGE / 1024 / 1024} MiB to stdout, which mcpx does not read: the request it answers gets no answer (it begins ${JSON.stringify(line.slice(0, 120))})`,
+      });
+      return;
+    }
     if (this.stdoutPollution.length < 100) this.stdoutPollution.push(line);
     const launch = this.spec.launch;
     void this.deps.onEvent({

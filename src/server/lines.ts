@@ -9,25 +9,55 @@ export const MAX_LINE = 1024 * 1024;
  * (log sinks that may be full), the stream is paused after the chunk until they settle: backpressure
  * reaches the child, whose writes then block, and no line is dropped. One pause per chunk, not per
  * line, keeps a flood cheap. Resolves when the stream has ended and every line was handled.
+ *
+ * A line longer than `maxLine` characters is handed on cut there and marked so, with `cut` true,
+ * and the rest of it, up to its newline, is dropped. A long line's pieces are kept in a list and joined once, so a
+ * line of megabytes read in small chunks costs time in proportion to its length.
  */
 export function readLines(
   stream: Readable,
-  onLine: (line: string) => void | Promise<void>,
+  onLine: (line: string, cut: boolean) => void | Promise<void>,
+  maxLine = MAX_LINE,
 ): Promise<void> {
   const decoder = new StringDecoder('utf8');
-  let pending = '';
+  /** The line being read, in pieces, and its length so far. */
+  let pieces: string[] = [];
+  let length = 0;
+  /** It went past maxLine: handed on already; the rest of it is skipped. */
+  let skipping = false;
   let chain: Promise<unknown> = Promise.resolve();
 
+  /** Adds `piece` to the line being read; the cut line, once it is too long. */
+  const add = (piece: string): string | undefined => {
+    if (skipping || piece === '') return undefined;
+    if (length + piece.length <= maxLine) {
+      pieces.push(piece);
+      length += piece.length;
+      return undefined;
+    }
+    const line = `${pieces.join('')}${piece.slice(0, maxLine - length)} [line cut at ${maxLine} characters]`;
+    pieces = [];
+    length = 0;
+    skipping = true;
+    return line;
+  };
+
   const emit = (text: string): void => {
-    const lines = (pending + text).split('\n');
-    pending = lines.pop() ?? '';
-    if (pending.length > MAX_LINE) {
-      lines.push(`${pending.slice(0, MAX_LINE)} [line cut at ${MAX_LINE} characters]`);
-      pending = '';
+    const lines: [string, boolean][] = [];
+    let start = 0;
+    for (let end = text.indexOf('\n'); ; end = text.indexOf('\n', start)) {
+      const cut = add(end === -1 ? text.slice(start) : text.slice(start, end));
+      if (cut !== undefined) lines.push([cut, true]);
+      if (end === -1) break;
+      if (!skipping) lines.push([pieces.join(''), false]);
+      pieces = [];
+      length = 0;
+      skipping = false;
+      start = end + 1;
     }
     const waits: Promise<void>[] = [];
-    for (const raw of lines) {
-      const result = onLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    for (const [raw, cut] of lines) {
+      const result = onLine(!cut && raw.endsWith('\r') ? raw.slice(0, -1) : raw, cut);
       if (result !== undefined) waits.push(result);
     }
     if (waits.length > 0) {
@@ -42,9 +72,11 @@ export function readLines(
     );
     stream.on('error', reject);
     stream.on('end', () => {
-      const rest = pending + decoder.end();
-      pending = '';
-      const last = rest.length > 0 ? onLine(rest) : undefined;
+      const cut = add(decoder.end());
+      const rest = skipping ? '' : pieces.join('');
+      pieces = [];
+      const last =
+        cut !== undefined ? onLine(cut, true) : rest.length > 0 ? onLine(rest, false) : undefined;
       void chain.then(() => last).then(() => resolve(), reject);
     });
   });

@@ -50,7 +50,7 @@ export function httpClientTransport(
  */
 export function stdioClientTransport(
   server: ServerProcess,
-  onPollution: (line: string) => void,
+  onPollution: (line: string, oversize: boolean) => void,
 ): Transport {
   return new ChildStdioTransport(server.child, onPollution);
 }

@@ -5,6 +5,14 @@ import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol
 import { readLines } from './lines.js';
 
 /**
+ * The largest message read from a server's stdout. Far above the 1 MiB kept of a log line: an
+ * answer carries whole resources and base64 images (a screenshot is megabytes), and one cut short
+ * is lost, its request unanswered. The SDK's own stdio transport has no limit; this one keeps a
+ * runaway line from taking all memory.
+ */
+export const MAX_MESSAGE = 64 * 1024 * 1024;
+
+/**
  * An MCP client transport over the stdin/stdout of a child that the supervisor spawned itself (in
  * its own process group, which the SDK's StdioClientTransport does not do). Every stdout line that
  * is not a JSON-RPC message is reported through `onPollution` instead of breaking the session:
@@ -20,7 +28,8 @@ export class ChildStdioTransport implements Transport {
 
   constructor(
     readonly child: ChildProcess,
-    readonly onPollution: (line: string) => void,
+    /** A stdout line that is not a message: stray output, or (`oversize`) one over MAX_MESSAGE. */
+    readonly onPollution: (line: string, oversize: boolean) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -28,23 +37,33 @@ export class ChildStdioTransport implements Transport {
     if (stdout === null || stdin === null)
       throw new Error('the child was spawned without stdio pipes');
     stdin.on('error', (error) => this.onerror?.(error));
-    void readLines(stdout, (line) => {
-      if (line.trim() === '') return;
-      let message: JSONRPCMessage;
-      try {
-        message = JSONRPCMessageSchema.parse(JSON.parse(line));
-      } catch {
-        this.onPollution(line);
-        return;
-      }
-      // The SDK 1.x Client runs a notification's handler a microtask later but settles a request
-      // as its response comes, forgetting the request's progress handler: a server's last progress
-      // notifications, read in one chunk with its result, would be dropped as "unknown token"
-      // (typescript-sdk#2580). A response a microtask later keeps the order the server wrote.
-      if ('result' in message || 'error' in message)
-        queueMicrotask(() => this.onmessage?.(message));
-      else this.onmessage?.(message);
-    }).then(
+    void readLines(
+      stdout,
+      (line, cut) => {
+        if (cut) {
+          // Not the server's stray output: an answer too large to take. The request it answers
+          // fails at its timeout; the log says why.
+          this.onPollution(line, true);
+          return;
+        }
+        if (line.trim() === '') return;
+        let message: JSONRPCMessage;
+        try {
+          message = JSONRPCMessageSchema.parse(JSON.parse(line));
+        } catch {
+          this.onPollution(line, false);
+          return;
+        }
+        // The SDK 1.x Client runs a notification's handler a microtask later but settles a request
+        // as its response comes, forgetting the request's progress handler: a server's last progress
+        // notifications, read in one chunk with its result, would be dropped as "unknown token"
+        // (typescript-sdk#2580). A response a microtask later keeps the order the server wrote.
+        if ('result' in message || 'error' in message)
+          queueMicrotask(() => this.onmessage?.(message));
+        else this.onmessage?.(message);
+      },
+      MAX_MESSAGE,
+    ).then(
       () => this.#finish(),
       (error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))),
     );

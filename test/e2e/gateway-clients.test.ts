@@ -3,6 +3,9 @@
 // mcpx dev under a connected client.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, mcpx } from '../helpers/cli.js';
 import { GatewayDev } from '../helpers/dev-process.js';
@@ -44,6 +47,25 @@ describe('the gateway from a shell and from a stdio client', () => {
     const unknown = await mcpx(['call', 'kit__ech', 'text=x'], { cwd: ws });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('did you mean `kit__echo`?');
+  });
+
+  it('passes on an answer of 3 million characters from a stdio server (a line far over 1 MiB)', async () => {
+    const token = (await readFile(join(ws, '.mcpx', 'gateway-token'), 'utf8')).trim();
+    const client = new Client({ name: 'big-answer', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${dev.port}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      const text = 'ab'.repeat(1_500_000);
+      const result = await client.callTool({ name: 'kit__echo', arguments: { text } });
+      const [first] = result.content as { type: string; text: string }[];
+      expect(first?.text.length).toBeGreaterThanOrEqual(text.length);
+      expect(first?.text).toContain(text);
+    } finally {
+      await client.close();
+    }
   });
 
   it('mcpx connect names an unknown --server in its instructions', async () => {
