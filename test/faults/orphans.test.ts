@@ -164,9 +164,15 @@ describe('every stop ends the whole tree', () => {
     const dir = await workspace({ tree: {} });
     const result = await mcpx(['smoke'], { cwd: dir });
     expect(result.stdout).toMatch(/✔ start/);
-    expect(result.stdout).toMatch(
-      /✔ stop .*exited in \d+ ms after stdin closed; then mcpx stopped 4 processes it had started and left running/,
-    );
+    const stop =
+      /✔ stop .*exited in \d+ ms after (stdin closed|SIGTERM); then mcpx stopped (\d+) processes it had started and left running/.exec(
+        result.stdout,
+      );
+    expect(stop, result.stdout).not.toBeNull();
+    // Closing stdin is the polite stop, and the fixture leaves all 4 descendants. On a loaded
+    // machine it may not exit within the grace: SIGTERM to its group then also ends the two that
+    // do not ignore it, and the stubborn child and the setsid grandchild are left for mcpx.
+    expect(Number(stop?.[2])).toBe(stop?.[1] === 'stdin closed' ? 4 : 2);
     await nothingUnder(dir);
   }, 60_000);
 
