@@ -12,6 +12,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   isInitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import { tooDeepAt } from '../json-depth.js';
 
 /** Messages one POST may carry. */
 const MAX_BATCH = 100;
@@ -308,7 +309,7 @@ export function readJson(request: IncomingMessage, response: ServerResponse): Pr
     const onEnd = (): void => {
       request.off('close', onClose);
       const text = Buffer.concat(chunks, size).toString('utf8');
-      if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+      if (tooDeepAt(text, MAX_JSON_DEPTH) !== undefined) {
         sendJson(response, 400, {
           jsonrpc: '2.0',
           error: {
@@ -340,25 +341,4 @@ export function readJson(request: IncomingMessage, response: ServerResponse): Pr
     request.once('close', onClose);
     request.once('error', reject);
   });
-}
-
-/**
- * Whether JSON text nests arrays and objects more than `max` deep, by one pass over its characters
- * (brackets inside strings do not count). Not a validator: JSON.parse still judges the text.
- */
-export function nestedDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // a backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
 }

@@ -7,6 +7,7 @@ import {
   parseTree,
   printParseErrorCode,
 } from 'jsonc-parser';
+import { tooDeepAt } from '../json-depth.js';
 
 export type JsonPath = (string | number)[];
 
@@ -67,25 +68,12 @@ export const MAX_JSON_DEPTH = 64;
 
 /** Where `text` first nests objects and arrays deeper than `MAX_JSON_DEPTH`, if it does. */
 function tooDeep(text: string): JsonSyntaxProblem | undefined {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92)
-        i++; // a backslash escapes the next character
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > MAX_JSON_DEPTH) {
-        return {
-          ...positionAt(text, i),
-          message: `objects and arrays nested more than ${MAX_JSON_DEPTH} deep; mcpx reads at most ${MAX_JSON_DEPTH} levels`,
-        };
-      }
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return undefined;
+  const at = tooDeepAt(text, MAX_JSON_DEPTH);
+  if (at === undefined) return undefined;
+  return {
+    ...positionAt(text, at),
+    message: `objects and arrays nested more than ${MAX_JSON_DEPTH} deep; mcpx reads at most ${MAX_JSON_DEPTH} levels`,
+  };
 }
 
 /** Strict JSON (no comments, no trailing commas) with positions for every problem. */
