@@ -1,4 +1,5 @@
-// "Did you mean": the nearest known word to one the user typed, for manifest keys and commands.
+// "Did you mean": the nearest known word to one typed: manifest keys, commands, and tool and prompt
+// names at the gateway (where the word may come from a hostile client).
 
 /** How many edits away a candidate may be and still be suggested. */
 const MAX_EDITS = 2;

@@ -180,17 +180,7 @@ describe.skipIf(skip)('images built by mcpx build (podman, no registry)', () => 
   }, 900_000);
 
   it('runs the HTTP entry of a server as uid 65532: /healthz, MCP initialize, /readyz, its HEALTHCHECK, ALLOWED_HOSTS', async () => {
-    const port = await freePort();
-    const id = await runImage(`mcpx-text-kit:${TAG}`, port, 'text-kit');
-    await waitHealthy(port);
-    expect(await podman('exec', id, 'id', '-u')).toBe('65532');
-    // The image's HEALTHCHECK, run once by hand (podman's timers need systemd).
-    await podman('healthcheck', 'run', id);
-
-    const client = new Client({ name: 'image-test', version: '0.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)),
-    );
+    const { port, client } = await startContainer('text-kit');
     expect(client.getServerVersion()?.name).toBe('text-kit');
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('count_words');
     await client.close();
@@ -205,16 +195,7 @@ describe.skipIf(skip)('images built by mcpx build (podman, no registry)', () => 
   }, 300_000);
 
   it('runs a stdio-only server behind mcpx bridge: initialize, a prompt, /readyz, ALLOWED_HOSTS', async () => {
-    const port = await freePort();
-    const id = await runImage(`mcpx-writing:${TAG}`, port, 'writing');
-    await waitHealthy(port);
-    expect(await podman('exec', id, 'id', '-u')).toBe('65532');
-    await podman('healthcheck', 'run', id);
-
-    const client = new Client({ name: 'image-test', version: '0.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)),
-    );
+    const { port, client } = await startContainer('writing');
     expect(client.getServerVersion()?.name).toBe('writing');
     expect((await client.listPrompts()).prompts.length).toBeGreaterThan(0);
     await client.close();
@@ -241,6 +222,21 @@ describe.skipIf(skip)('images built by mcpx build (podman, no registry)', () => 
     expect(version).toContain(`mcpx/${own.version}`);
   }, 120_000);
 });
+
+/**
+ * The image of server `name` running on a free port, healthy, as uid 65532, its HEALTHCHECK run
+ * once by hand (podman's timers need systemd), and an SDK client connected to its /mcp.
+ */
+async function startContainer(name: string): Promise<{ port: number; client: Client }> {
+  const port = await freePort();
+  const id = await runImage(`mcpx-${name}:${TAG}`, port, name);
+  await waitHealthy(port);
+  expect(await podman('exec', id, 'id', '-u')).toBe('65532');
+  await podman('healthcheck', 'run', id);
+  const client = new Client({ name: 'image-test', version: '0.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  return { port, client };
+}
 
 async function waitHealthy(port: number): Promise<void> {
   let up = false;
